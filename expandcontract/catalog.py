@@ -1,0 +1,108 @@
+"""Read the live schema: tables, columns and their types, keys, sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import psycopg
+
+from .planning.steps import TableRef
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str  # format_type(), e.g. "integer", "character varying(20)"
+    not_null: bool
+    default: str | None
+
+
+@dataclass
+class TableInfo:
+    schema: str
+    name: str
+    oid: int
+    columns: dict[str, ColumnInfo] = field(default_factory=dict)
+    primary_key: tuple[str, ...] = ()
+    est_rows: int = 0
+    total_bytes: int = 0
+    indexes: set[str] = field(default_factory=set)
+    constraints: set[str] = field(default_factory=set)
+
+    @property
+    def display(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+class Catalog:
+    """A lazily filled view of the live catalog, one query per table looked up."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self._tables: dict[TableRef, TableInfo | None] = {}
+
+    def table(self, ref: TableRef) -> TableInfo | None:
+        if ref not in self._tables:
+            self._tables[ref] = self._load(ref)
+        return self._tables[ref]
+
+    def forget(self, ref: TableRef) -> None:
+        self._tables.pop(ref, None)
+
+    def _load(self, ref: TableRef) -> TableInfo | None:
+        row = self.conn.execute(
+            """
+            SELECT c.oid, n.nspname, c.relname, greatest(c.reltuples, 0)::bigint,
+                   pg_total_relation_size(c.oid)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = to_regclass(%s) AND c.relkind IN ('r', 'p')
+            """,
+            (ref.sql,),
+        ).fetchone()
+        if row is None:
+            return None
+        oid, schema, name, est_rows, total_bytes = row
+        info = TableInfo(schema, name, oid, est_rows=est_rows, total_bytes=total_bytes)
+        for col, typ, notnull, default in self.conn.execute(
+            """
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                   pg_get_expr(d.adbin, d.adrelid)
+            FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+            WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
+            """,
+            (oid,),
+        ):
+            info.columns[col] = ColumnInfo(col, typ, notnull, default)
+        pk = self.conn.execute(
+            """
+            SELECT array_agg(a.attname ORDER BY k.ord)
+            FROM pg_index i
+            CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+            WHERE i.indrelid = %s AND i.indisprimary
+            """,
+            (oid,),
+        ).fetchone()
+        if pk and pk[0]:
+            info.primary_key = tuple(pk[0])
+        info.indexes = {
+            r[0] for r in self.conn.execute(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " WHERE i.indrelid = %s", (oid,))
+        }
+        info.constraints = {
+            r[0] for r in self.conn.execute("SELECT conname FROM pg_constraint WHERE conrelid = %s", (oid,))
+        }
+        return info
+
+    def index_exists(self, name: str, schema: str | None = None) -> bool:
+        ref = TableRef(name, schema)
+        row = self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", (ref.sql,)).fetchone()
+        return bool(row and row[0])
+
+    def type_exists(self, type_sql: str) -> bool:
+        try:
+            row = self.conn.execute("SELECT to_regtype(%s) IS NOT NULL", (type_sql,)).fetchone()
+        except psycopg.Error:
+            return False
+        return bool(row and row[0])

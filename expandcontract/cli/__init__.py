@@ -1,0 +1,1 @@
+"""The ``ec`` command line: one module per command group, discovered by ``main``."""

@@ -1,0 +1,84 @@
+"""Entry point of ``ec``: the top-level group, command discovery and error handling."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import sys
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..dsn import redact
+from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, ECError
+
+_NOT_COMMANDS = {"main", "common"}
+
+
+class ECGroup(click.Group):
+    """Lists commands from every module of expandcontract.cli that defines ``COMMANDS``."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+            if module.name in _NOT_COMMANDS or module.name.startswith(("_", "test_")):
+                continue
+            mod = importlib.import_module(f"{__package__}.{module.name}")
+            for command in getattr(mod, "COMMANDS", []):
+                self.add_command(command)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=ECGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="ec")
+def cli() -> None:
+    """ec — zero-downtime PostgreSQL schema migrations: expand, backfill, contract."""
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"ec: error: {redact(message)}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; every failure becomes one line on stderr and a distinct exit code."""
+    import psycopg
+
+    try:
+        cli.main(args=argv, prog_name="ec", standalone_mode=False)
+    except ECError as exc:
+        _fail(exc.one_line(), exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        _fail(" ".join(exc.format_message().split()), EXIT_BAD_INPUT)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except psycopg.OperationalError as exc:
+        _fail("database: " + " ".join(str(exc).split()), EXIT_FAILED)
+    except psycopg.Error as exc:
+        _fail("database: " + " ".join(str(exc).split()), EXIT_FAILED)
+    except Exception as exc:  # an ec bug: one line unless EC_DEBUG asks for the traceback
+        if os.environ.get("EC_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set EC_DEBUG=1 for a traceback)", EXIT_FAILED)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""The Operation interface and the registry of operation types.
+
+Each operation type lives in its own module, is a pydantic model of its fields (so a
+migration file is validated with errors naming the field), and yields its contribution to
+each phase as data (Steps, Backfills, Requirements): it never executes anything itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..catalog import Catalog, ColumnInfo, TableInfo
+from ..errors import InputError
+from ..planning.steps import Backfill, Requirement, Step, TableRef
+
+REGISTRY: dict[str, type[Operation]] = {}
+
+
+class PlanContext:
+    """What an operation may consult while planning: the live catalog, when there is one."""
+
+    def __init__(self, catalog: Catalog | None = None, *, pg_version: int = 15) -> None:
+        self.catalog = catalog
+        self.pg_version = pg_version
+        # Tables and columns created or renamed by earlier operations of the same migration.
+        self.created_tables: set[TableRef] = set()
+        self.created_columns: dict[TableRef, dict[str, str]] = {}
+
+    @property
+    def live(self) -> bool:
+        return self.catalog is not None
+
+    def table_info(self, ref: TableRef, where: str) -> TableInfo | None:
+        """The live table, or None when there is no catalog or the table is created earlier in
+        this migration. Raises InputError when a catalog is present and the table is missing."""
+        if self.catalog is None or ref in self.created_tables:
+            return None
+        info = self.catalog.table(ref)
+        if info is None:
+            raise InputError(f"table {ref.display!r} does not exist", where=where)
+        return info
+
+    def column_info(self, ref: TableRef, column: str, where: str) -> ColumnInfo | None:
+        if column in self.created_columns.get(ref, {}):
+            return ColumnInfo(column, self.created_columns[ref][column], False, None)
+        info = self.table_info(ref, where)
+        if info is None:
+            return None
+        col = info.columns.get(column)
+        if col is None:
+            raise InputError(f"column {column!r} does not exist in table {ref.display!r}", where=where)
+        return col
+
+    def column_type(self, ref: TableRef, column: str, where: str) -> str:
+        """The column's SQL type, or a visible placeholder when planning without a database."""
+        info = self.column_info(ref, column, where)
+        if info is None:
+            return f"/* type of {ref.display}.{column}: plan with --dsn */ unknown"
+        return info.type
+
+    def note_column(self, ref: TableRef, column: str, type_sql: str) -> None:
+        self.created_columns.setdefault(ref, {})[column] = type_sql
+
+
+class Operation(BaseModel):
+    """Base class of every operation type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type_name: ClassVar[str] = ""
+    # Set by the loader: where the operation came from, e.g. "m.yaml:12" (for messages).
+    origin: str = Field(default="", exclude=True)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.type_name:
+            REGISTRY[cls.type_name] = cls
+
+    # -- the interface (DESIGN.md) ------------------------------------------------------
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    def validate_live(self, ctx: PlanContext) -> None:
+        """Check against the live catalog (when ctx has one); raise InputError when invalid."""
+
+    def expand(self, ctx: PlanContext) -> list[Step]:
+        return []
+
+    def backfill(self, ctx: PlanContext) -> list[Backfill]:
+        return []
+
+    def contract(self, ctx: PlanContext) -> list[Step]:
+        return []
+
+    def rollback(self, ctx: PlanContext) -> list[Step]:
+        """Undo expand (run before contract); must not lose data in the original columns."""
+        return []
+
+    def contract_requires(self) -> list[Requirement]:
+        return []
+
+    def tables(self) -> list[TableRef]:
+        """Tables this operation touches (for sizes in the plan)."""
+        return []
+
+    def notes(self, ctx: PlanContext) -> list[str]:
+        return []
+
+    def record(self, ctx: PlanContext) -> None:
+        """Tell ctx what this operation creates, for the operations that follow it."""
+
+    def to_document(self) -> dict[str, Any]:
+        """The migration-file form of this operation: {type: {fields}}."""
+        return {self.type_name: self.model_dump(mode="json", exclude_none=True, exclude_defaults=True)}
+
+
+class TableOperation(Operation):
+    """An operation on one table: ``table`` and optional ``schema`` fields."""
+
+    table: str
+    schema_: str | None = Field(default=None, alias="schema")
+
+    @field_validator("table")
+    @classmethod
+    def _non_empty(cls, value: str) -> str:
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @property
+    def ref(self) -> TableRef:
+        return TableRef(self.table, self.schema_)
+
+    def tables(self) -> list[TableRef]:
+        return [self.ref]
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            self.type_name: self.model_dump(
+                mode="json", exclude_none=True, exclude_defaults=True, by_alias=True
+            )
+        }
+
+
+def operation_types() -> dict[str, type[Operation]]:
+    """All registered operation types (importing the package registers them)."""
+    from . import load_all  # noqa: F401
+
+    return dict(REGISTRY)

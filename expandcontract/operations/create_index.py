@@ -1,0 +1,75 @@
+"""create_index: CREATE [UNIQUE] INDEX CONCURRENTLY, outside a transaction."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..planning.steps import Lock, Step
+from ..sqltext import ident, literal, qualified
+from .base import PlanContext, TableOperation
+
+
+class CreateIndex(TableOperation):
+    type_name = "create_index"
+
+    name: str
+    columns: list[str] = Field(min_length=1)
+    unique: bool = False
+    method: Literal["btree", "hash", "gist", "gin", "brin", "spgist"] = "btree"
+    where: str | None = None  # partial index predicate (SQL)
+    include: list[str] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        kind = "unique index" if self.unique else "index"
+        return f"create {kind} {self.name} on {self.ref.display} ({', '.join(self.columns)})"
+
+    def validate_live(self, ctx: PlanContext) -> None:
+        for column in [*self.columns, *self.include]:
+            ctx.column_info(self.ref, column, self.origin)
+
+    def create_sql(self) -> str:
+        cols = ", ".join(ident(c) for c in self.columns)
+        sql = (
+            f"CREATE {'UNIQUE ' if self.unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
+            f"{ident(self.name)} ON {self.ref.sql} USING {self.method} ({cols})"
+        )
+        if self.include:
+            sql += f" INCLUDE ({', '.join(ident(c) for c in self.include)})"
+        if self.where:
+            sql += f" WHERE {self.where}"
+        return sql
+
+    def index_exists_guard(self) -> str:
+        # Valid index only: an INVALID leftover of a failed build must be dropped and rebuilt.
+        return (
+            "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = "
+            f"to_regclass({literal(qualified(self.schema_, self.name))}) AND indisvalid)"
+        )
+
+    def expand(self, ctx: PlanContext) -> list[Step]:
+        return [
+            Step(
+                sql=self.create_sql(),
+                description=f"build index {self.name} without blocking writes",
+                lock=Lock.SHARE_UPDATE_EXCLUSIVE,
+                transactional=False,
+                guard=self.index_exists_guard(),
+                table=self.ref,
+                index_name=self.name,
+                index_schema=self.schema_,
+            )
+        ]
+
+    def rollback(self, ctx: PlanContext) -> list[Step]:
+        return [
+            Step(
+                sql=f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(self.schema_, self.name)}",
+                description=f"drop index {self.name}",
+                lock=Lock.SHARE_UPDATE_EXCLUSIVE,
+                transactional=False,
+                guard=f"SELECT to_regclass({literal(qualified(self.schema_, self.name))}) IS NULL",
+                table=self.ref,
+            )
+        ]

@@ -1,0 +1,1 @@
+"""Migration model, loaders (YAML/JSON, SQL), planner and plan rendering."""
