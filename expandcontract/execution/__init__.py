@@ -1,0 +1,1 @@
+"""Running plans against the database: executor, state store, journal, pre-contract checks."""

@@ -1,0 +1,74 @@
+"""The pre-contract check hook: every source of evidence that contract may (not) run.
+
+``ec contract`` and ``ec gate`` ask every registered provider for evidence. Providers live in
+the components that know the evidence (backfill: complete and verified; gate: live app
+versions, connections, pg_stat_statements) and are found by importing the modules listed in
+``PROVIDER_MODULES`` -- each such module defines ``evidence(conn, migration, options)``.
+A module that does not exist (a component not installed) is skipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+PROVIDER_MODULES = (
+    "expandcontract.execution.expand_evidence",
+    "expandcontract.backfill.evidence",
+    "expandcontract.gate.evidence",
+)
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    allow_unknown: bool = False  # connections tagged with a version unknown to the registry
+    ttl_seconds: float | None = None  # heartbeat TTL; None: 3 x the instance's interval
+
+
+@dataclass
+class Evidence:
+    """One source's verdict: pass or block, why, and the rows that support it."""
+
+    source: str  # e.g. "registry", "pg_stat_activity", "pg_stat_statements", "backfill"
+    ok: bool
+    summary: str
+    details: list[dict[str, Any]] = field(default_factory=list)
+    # Limits of this evidence worth stating (e.g. pg_stat_statements eviction).
+    caveats: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "verdict": "pass" if self.ok else "block",
+            "summary": self.summary,
+            "details": self.details,
+            "caveats": self.caveats,
+        }
+
+
+Provider = Callable[[psycopg.Connection, Any, GateOptions], list[Evidence]]
+
+
+def providers() -> list[Provider]:
+    found: list[Provider] = []
+    for name in PROVIDER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        found.append(module.evidence)
+    return found
+
+
+def collect_evidence(conn: psycopg.Connection, migration: Any, options: GateOptions) -> list[Evidence]:
+    """All evidence for contracting ``migration`` (the state-store record of it)."""
+    evidence: list[Evidence] = []
+    for provider in providers():
+        evidence.extend(provider(conn, migration, options))
+    return evidence
