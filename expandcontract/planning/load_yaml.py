@@ -39,7 +39,7 @@ def _compose(text: str, filename: str) -> tuple[Any, dict[Path_, int]]:
         if isinstance(n, yaml.MappingNode):
             for key_node, value_node in n.value:
                 key = str(key_node.value)
-                lines[(*path, key)] = key_node.start_mark.line + 1
+                lines[path + (key,)] = key_node.start_mark.line + 1
                 walk(value_node, (*path, key))
         elif isinstance(n, yaml.SequenceNode):
             for i, item in enumerate(n.value):

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,28 +35,35 @@ def _version_of(bindir: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _candidates() -> list[Path]:
-    found: list[Path] = []
+def _numeric_version(path: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", path))
+
+
+def _candidates() -> Iterator[Path]:
+    """Candidate bin directories in order of preference, computed lazily (pgserver is slow to
+    import and only the last resort)."""
     env = os.environ.get("EC_PG_BINDIR")
     if env:
-        found.append(Path(env))
+        yield Path(env)
     pg_config = shutil.which("pg_config")
     if pg_config:
         try:
             out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=20)
             if out.returncode == 0 and out.stdout.strip():
-                found.append(Path(out.stdout.strip()))
+                yield Path(out.stdout.strip())
         except (OSError, subprocess.SubprocessError):
             pass
-    for path in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        found.append(Path(path))
+    for path in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=_numeric_version, reverse=True):
+        yield Path(path)
     try:
-        import pgserver  # type: ignore[import-not-found]
+        import warnings
 
-        found.append(Path(pgserver.__file__).parent / "pginstall" / "bin")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgserver  # type: ignore[import-not-found]
     except Exception:  # pgserver is optional
-        pass
-    return found
+        return
+    yield Path(pgserver.__file__).parent / "pginstall" / "bin"
 
 
 def find_binaries() -> PostgresBinaries:
