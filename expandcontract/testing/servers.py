@@ -12,6 +12,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from ..errors import ExecutionError
+from .binaries import find_binaries
 from .cluster import Cluster
 
 
@@ -66,17 +68,19 @@ def _container_server() -> Iterator[ExternalServer]:
 
 @contextlib.contextmanager
 def test_server(replicas: int = 0) -> Iterator[Server]:
-    """EC_TEST_DSN if set; a testcontainers server if EC_TEST_BACKEND=docker and Docker answers;
-    otherwise a throwaway cluster from local binaries."""
+    """EC_TEST_DSN if set; else a throwaway cluster from local binaries; a testcontainers server
+    when EC_TEST_BACKEND=docker, or when there are no local binaries and a Docker engine answers."""
     external = os.environ.get("EC_TEST_DSN")
     if external and replicas == 0:
         conninfo_to_dict(external)  # fail early on a malformed DSN
         yield ExternalServer(external)
         return
-    if os.environ.get("EC_TEST_BACKEND") == "docker" and replicas == 0 and docker_available():
-        with _container_server() as server:
-            yield server
-        return
+    backend = os.environ.get("EC_TEST_BACKEND", "auto")
+    if replicas == 0 and backend in ("docker", "auto") and (backend == "docker" or not _local_binaries()):
+        if docker_available():
+            with _container_server() as server:
+                yield server
+            return
     cluster = Cluster.create()
     try:
         for _ in range(replicas):
@@ -84,6 +88,14 @@ def test_server(replicas: int = 0) -> Iterator[Server]:
         yield cluster
     finally:
         cluster.destroy()
+
+
+def _local_binaries() -> bool:
+    try:
+        find_binaries()
+        return True
+    except ExecutionError:
+        return False
 
 
 def unique_db_name(prefix: str = "ec_test") -> str:
