@@ -76,11 +76,11 @@ def test_server(replicas: int = 0) -> Iterator[Server]:
         yield ExternalServer(external)
         return
     backend = os.environ.get("EC_TEST_BACKEND", "auto")
-    if replicas == 0 and backend in ("docker", "auto") and (backend == "docker" or not _local_binaries()):
-        if docker_available():
-            with _container_server() as server:
-                yield server
-            return
+    wants_docker = backend == "docker" or (backend == "auto" and not _local_binaries())
+    if replicas == 0 and wants_docker and docker_available():
+        with _container_server() as server:
+            yield server
+        return
     cluster = Cluster.create()
     try:
         for _ in range(replicas):
