@@ -1,0 +1,59 @@
+"""The ec entry point itself: version, help, DSN resolution and password hygiene."""
+
+from __future__ import annotations
+
+import pytest
+
+from expandcontract import __version__
+from expandcontract.dsn import redact
+
+SECRET = "s3cr3t-Pa55"
+
+
+def test_version_and_help(ec):
+    out = ec("--version")
+    assert out.returncode == 0 and __version__ in out.stdout
+    helped = ec("--help")
+    assert helped.returncode == 0
+    assert "plan" in helped.stdout
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"postgresql://app:{SECRET}@db.example:5432/prod",
+        f"host=db user=app password={SECRET} dbname=prod",
+        f"host=db user=app password='{SECRET}' dbname=prod",
+        f"postgresql://app@db/prod?password={SECRET}&sslmode=require",
+    ],
+)
+def test_redact_removes_passwords(text):
+    cleaned = redact(text)
+    assert SECRET not in cleaned
+    assert "***" in cleaned
+
+
+def test_connection_failure_is_one_line_without_password(ec, tmp_path):
+    migration = tmp_path / "m.yaml"
+    migration.write_text(
+        "operations:\n  - create_index: {table: t, name: t_a_idx, columns: [a]}\n"
+    )
+    dsn = f"postgresql://app:{SECRET}@127.0.0.1:1/prod?connect_timeout=2"
+    for args, env in (
+        (["plan", str(migration), "--dsn", dsn], None),
+        (["plan", str(migration)], {"EC_DATABASE_URL": dsn}),
+    ):
+        out = ec(*args, env=env)
+        assert out.returncode == 4, out.stderr
+        assert SECRET not in out.stdout + out.stderr
+        assert "Traceback" not in out.stderr
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("ec: error: cannot connect")
+
+
+def test_malformed_dsn_is_bad_input(ec, tmp_path):
+    migration = tmp_path / "m.yaml"
+    migration.write_text("operations:\n  - create_index: {table: t, name: i, columns: [a]}\n")
+    out = ec("plan", str(migration), "--dsn", f"host=x password={SECRET} = =")
+    assert out.returncode == 2
+    assert SECRET not in out.stderr and "Traceback" not in out.stderr
