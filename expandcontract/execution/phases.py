@@ -1,0 +1,181 @@
+"""Expand, contract and rollback of one migration: state transitions around the executor.
+
+Phases: expanding -> expanded -> contracting -> contracted, or (before contract)
+rolling_back -> rolled_back, after which the migration may be expanded again (a new "round").
+Every transition runs under the migration's advisory lock and is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from ..db import connect
+from ..errors import BlockedError, InputError
+from ..planning.model import Migration
+from . import store
+from .executor import ExecOptions, Executor, Reporter
+from .lock import MigrationLock
+from .precontract import Evidence, GateOptions, collect_evidence
+from .stepcodec import plan_to_json
+
+
+@dataclass
+class Outcome:
+    name: str
+    phase: str
+    message: str
+
+
+def _plan(conn: psycopg.Connection, migration: Migration) -> dict[str, Any]:
+    from ..catalog import Catalog
+    from ..planning.planner import build_plan
+
+    plan = build_plan(migration, Catalog(conn), pg_version=conn.info.server_version // 10000)
+    return plan_to_json(plan)
+
+
+def _executor(conn: psycopg.Connection, record: store.MigrationRecord, phase: str,
+              options: ExecOptions, report: Reporter | None) -> Executor:
+    return Executor(conn, record.name, record.round, phase, options, report)
+
+
+def expand(dsn: str, migration: Migration, options: ExecOptions,
+           report: Reporter | None = None) -> Outcome:
+    name = migration.name
+    document = migration.to_document()
+    source = str(migration.source) if migration.source else None
+    with connect(dsn) as conn, MigrationLock(dsn, name, "expand"):
+        record = store.get_migration(conn, name)
+        if record is None:
+            plan = _plan(conn, migration)
+            with conn.transaction():
+                record = store.create_migration(conn, name, document, source, plan)
+                store.audit(conn, name, "expand started", {"source": source, "round": record.round})
+        elif record.phase == "rolled_back":
+            plan = _plan(conn, migration)
+            with conn.transaction():
+                record = store.restart_migration(conn, name, document, source, plan)
+                store.audit(conn, name, "expand started", {"source": source, "round": record.round})
+        elif record.document_hash != store.document_hash(document):
+            raise InputError(
+                f"migration {name} already exists with a different document (phase "
+                f"{record.phase}); roll it back first (ec rollback {name}) or pick another --name"
+            )
+        elif record.phase in ("contracting", "contracted"):
+            return Outcome(name, record.phase, f"migration {name} is already past expand ({record.phase}): nothing to do")
+        elif record.phase == "rolling_back":
+            raise InputError(
+                f"migration {name} is being rolled back (an earlier rollback did not finish): "
+                f"finish it with ec rollback {name} first"
+            )
+        elif record.phase == "expanding":
+            store.audit(conn, name, "expand resumed", {"source": source, "round": record.round})
+        _executor(conn, record, "expand", options, report).run(record.steps("expand"))
+        if record.phase != "expanded":
+            with conn.transaction():
+                store.set_phase(conn, name, "expanded")
+                store.audit(conn, name, "expanded", {"round": record.round})
+            return Outcome(name, "expanded", f"migration {name} expanded")
+        return Outcome(name, "expanded", f"migration {name} is already expanded")
+
+
+def _require(conn: psycopg.Connection, name: str) -> store.MigrationRecord:
+    record = store.get_migration(conn, name)
+    if record is None:
+        raise InputError(f"unknown migration {name!r}: it has never been expanded in this database (see ec status)")
+    return record
+
+
+@dataclass(frozen=True)
+class ContractOptions:
+    gate: GateOptions
+    wait: float = 0.0  # seconds to keep polling a blocked gate; 0 = check once
+    poll: float = 5.0
+    force: bool = False
+    reason: str | None = None
+
+
+EvidenceReport = Callable[[list[Evidence], bool], None]  # evidence, final?
+
+
+def blocking(evidence: list[Evidence]) -> list[Evidence]:
+    return [e for e in evidence if not e.ok]
+
+
+def contract(dsn: str, name: str, options: ExecOptions, gate: ContractOptions,
+             report: Reporter | None = None, show_evidence: EvidenceReport | None = None) -> Outcome:
+    if gate.force and not (gate.reason and gate.reason.strip()):
+        raise InputError("--force needs --reason TEXT (it is recorded in the audit log)")
+    with connect(dsn) as conn:
+        record = _require(conn, name)
+        if record.phase == "contracted":
+            return Outcome(name, record.phase, f"migration {name} is already contracted")
+        if record.phase in ("rolling_back", "rolled_back"):
+            raise InputError(f"migration {name} is {record.phase.replace('_', ' ')}: expand it again before contracting")
+        with MigrationLock(dsn, name, "contract"):
+            record = _require(conn, name)
+            if record.phase != "contracting":  # a resumed contract already passed the gate
+                _gate(conn, record, gate, show_evidence)
+                with conn.transaction():
+                    store.set_phase(conn, name, "contracting")
+                    store.audit(conn, name, "contract started", {"round": record.round})
+            else:
+                store.audit(conn, name, "contract resumed", {"round": record.round})
+            _executor(conn, record, "contract", options, report).run(record.steps("contract"))
+            with conn.transaction():
+                store.set_phase(conn, name, "contracted")
+                store.audit(conn, name, "contracted", {"round": record.round})
+    return Outcome(name, "contracted", f"migration {name} contracted")
+
+
+def _gate(conn: psycopg.Connection, record: store.MigrationRecord, gate: ContractOptions,
+          show: EvidenceReport | None) -> None:
+    deadline = time.monotonic() + gate.wait
+    while True:
+        evidence = collect_evidence(conn, record, gate.gate)
+        blocked = blocking(evidence)
+        final = not blocked or gate.force or time.monotonic() + gate.poll > deadline
+        if show:
+            show(evidence, final)
+        if not blocked:
+            return
+        if gate.force:
+            store.audit(conn, record.name, "contract forced", {
+                "reason": gate.reason,
+                "overridden": [e.to_json() for e in blocked],
+            })
+            return
+        if final:
+            why = "; ".join(f"{e.source}: {e.summary}" for e in blocked)
+            waited = f" after waiting {gate.wait:g}s" if gate.wait else ""
+            raise BlockedError(f"contract of {record.name} blocked{waited}: {why}")
+        time.sleep(gate.poll)
+        record = store.get_migration(conn, record.name) or record
+
+
+def rollback(dsn: str, name: str, options: ExecOptions, report: Reporter | None = None) -> Outcome:
+    with connect(dsn) as conn:
+        record = _require(conn, name)
+        if record.phase in ("contracting", "contracted"):
+            raise InputError(
+                f"migration {name} is {record.phase}: rollback is only possible before contract"
+            )
+        if record.phase == "rolled_back":
+            return Outcome(name, record.phase, f"migration {name} is already rolled back")
+        with MigrationLock(dsn, name, "rollback"):
+            record = _require(conn, name)
+            if record.phase in ("contracting", "contracted"):
+                raise InputError(f"migration {name} is {record.phase}: rollback is only possible before contract")
+            with conn.transaction():
+                store.set_phase(conn, name, "rolling_back")
+                store.audit(conn, name, "rollback started", {"round": record.round, "from": record.phase})
+            _executor(conn, record, "rollback", options, report).run(record.steps("rollback"))
+            with conn.transaction():
+                store.set_phase(conn, name, "rolled_back")
+                store.audit(conn, name, "rolled back", {"round": record.round})
+    return Outcome(name, "rolled_back", f"migration {name} rolled back")
