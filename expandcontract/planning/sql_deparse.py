@@ -1,0 +1,97 @@
+"""Turn parts of pglast's JSON parse tree back into SQL text.
+
+We parse with ``pglast.parser.parse_sql_json`` (plain dicts, several times faster than
+building pglast's node objects) and only convert the few subtrees we need as text (defaults,
+checks, USING expressions, types, statements kept raw) into pglast nodes, which pglast's own
+printer turns back into SQL. The JSON is protobuf-style: ``{"NodeType": {fields}}``, with
+zero/false/empty fields omitted, while pglast nodes want every field; ``_build`` bridges that.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pglast import ast
+from pglast.stream import RawStream
+
+# Scalar C types whose omitted JSON value means zero/false.
+_ZERO: dict[str, Any] = {
+    "bool": False,
+    "int": 0,
+    "int16": 0,
+    "int32": 0,
+    "long": 0,
+    "Index": 0,
+    "AttrNumber": 0,
+    "Oid": 0,
+    "bits32": 0,
+    "ParseLoc": -1,
+}
+# Value nodes whose omitted payload means the zero value of that type.
+_VALUE_ZERO: dict[str, tuple[str, Any]] = {
+    "Integer": ("ival", 0),
+    "Float": ("fval", "0"),
+    "Boolean": ("boolval", False),
+    "String": ("sval", ""),
+    "BitString": ("bsval", ""),
+}
+_CONST_KEYS = {"ival": "Integer", "fval": "Float", "boolval": "Boolean", "sval": "String", "bsval": "BitString"}
+
+
+def _node_class(name: str) -> type[ast.Node] | None:
+    cls = getattr(ast, name, None)
+    if name in ("Node", "Expr") or not (isinstance(cls, type) and issubclass(cls, ast.Node)):
+        return None
+    return cls
+
+
+def to_node(value: Any) -> Any:
+    """Convert a protobuf-JSON parse (sub)tree to pglast AST nodes."""
+    if isinstance(value, list):
+        return tuple(to_node(item) for item in value)
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, fields),) = value.items()
+        if key == "List" and isinstance(fields, dict):  # a list used as a node (e.g. BETWEEN)
+            return tuple(to_node(item) for item in fields.get("items", []))
+        cls = _node_class(key)
+        if cls is not None and isinstance(fields, dict):
+            return _build(cls, fields)
+    return value
+
+
+def _build(cls: type[ast.Node], fields: dict[str, Any]) -> ast.Node:
+    node = cls()  # type: ignore[call-arg]  # generated classes take keyword fields
+    if cls is ast.A_Const:
+        node.isnull = bool(fields.get("isnull", False))
+        for key, value_type in _CONST_KEYS.items():
+            if key in fields:
+                node.val = _build(getattr(ast, value_type), fields[key])
+        return node
+    if cls.__name__ in _VALUE_ZERO:
+        attr, zero = _VALUE_ZERO[cls.__name__]
+        setattr(node, attr, fields.get(attr, zero))
+        return node
+    slots: dict[str, Any] = getattr(cls, "__slots__", {})
+    for attr, info in slots.items():
+        key = attr[:-1] if attr.endswith("_") else attr  # "def_" is "def" in the JSON
+        if key in fields:
+            value = fields[key]
+            # Typed children (RangeVar*, TypeName*...) come unwrapped: just their fields.
+            typed = _node_class(info.c_type[:-1]) if info.c_type.endswith("*") else None
+            if typed is not None and isinstance(value, dict):
+                setattr(node, attr, _build(typed, value))
+            else:
+                setattr(node, attr, to_node(value))
+        elif info.c_type in _ZERO:
+            setattr(node, attr, _ZERO[info.c_type])
+    return node
+
+
+def deparse(value: Any) -> str:
+    """SQL text of a JSON parse subtree (an expression, a type name, a whole statement)."""
+    return str(RawStream()(to_node(value)))
+
+
+def type_sql(type_name: dict[str, Any]) -> str:
+    """SQL text of a ``TypeName`` (fields only, as found under ColumnDef.typeName)."""
+    return deparse({"TypeName": type_name})
