@@ -1,0 +1,220 @@
+"""What lint knows at a statement: the transaction, timeouts, objects created before, phase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .locks import ACCESS_EXCLUSIVE
+from .nodes import Node, const_value, func_names, rel_name, strings, type_name, walk
+from .statement import Statement
+
+TypeSig = tuple[str, tuple[int, ...], bool]
+
+
+@dataclass
+class SchemaModel:
+    """Column types learned from CREATE TABLE / ADD COLUMN, across the files of one run.
+
+    Files are linted in sorted order, so a later migration's ALTER COLUMN TYPE can be judged
+    against the type an earlier one created. Keys are unqualified names.
+    """
+
+    columns: dict[str, dict[str, TypeSig]] = field(default_factory=dict)
+
+    def column_type(self, table: str | None, column: str | None) -> TypeSig | None:
+        if table is None or column is None:
+            return None
+        return self.columns.get(table, {}).get(column)
+
+
+@dataclass
+class FileContext:
+    pg_version: int
+    phase: str | None
+    implicit_transaction: bool  # the whole file runs in one transaction (assumed / Alembic)
+    schema: SchemaModel
+    explicit_transaction: bool = False
+    tx_id: int = 0
+    created_tables: set[str] = field(default_factory=set)
+    created_indexes: dict[str, str | None] = field(default_factory=dict)
+    lock_timeout: bool = False
+    lock_timeout_local: bool = False
+    statement_timeout: bool = False
+    statement_timeout_local: bool = False
+    # First statement of the current transaction that took ACCESS EXCLUSIVE on an old table.
+    access_exclusive: Statement | None = None
+    access_exclusive_reported: bool = False
+    not_valid_in_tx: set[tuple[str, str]] = field(default_factory=set)
+    not_null_checks: dict[tuple[str, str], str] = field(default_factory=dict)
+    validated_not_null: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.explicit_transaction or self.implicit_transaction
+
+    def is_new(self, table: str | None) -> bool:
+        """Created earlier in this file: empty and invisible to others, so locks are harmless."""
+        return table is not None and table in self.created_tables
+
+    def is_new_index(self, index: str | None) -> bool:
+        if index is None or index not in self.created_indexes:
+            return False
+        table = self.created_indexes[index]
+        return table is None or self.is_new(table)
+
+    @property
+    def has_lock_timeout(self) -> bool:
+        return self.lock_timeout or self.lock_timeout_local
+
+    @property
+    def has_statement_timeout(self) -> bool:
+        return self.statement_timeout or self.statement_timeout_local
+
+    # -- updates after each statement -------------------------------------------------------
+
+    def _end_transaction(self) -> None:
+        self.tx_id += 1
+        self.lock_timeout_local = False
+        self.statement_timeout_local = False
+        self.access_exclusive = None
+        self.access_exclusive_reported = False
+        self.not_valid_in_tx.clear()
+
+    def update(self, stmt: Statement) -> None:
+        kind, node = stmt.kind, stmt.node
+        if kind == "TransactionStmt":
+            k = node.get("kind", "")
+            if k in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+                if not self.explicit_transaction:
+                    self._end_transaction()
+                self.explicit_transaction = True
+            elif k in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_COMMIT_PREPARED",
+                       "TRANS_STMT_PREPARE", "TRANS_STMT_ROLLBACK_PREPARED"):
+                self.explicit_transaction = False
+                self._end_transaction()
+            return
+        if kind == "VariableSetStmt":
+            self._set_variable(node)
+        elif kind == "SelectStmt":
+            self._set_config(node)
+        self._track_objects(kind, node)
+        lock = stmt.lock
+        if (lock is not None and lock.mode == ACCESS_EXCLUSIVE and self.in_transaction
+                and self.access_exclusive is None and not self.is_new(lock.table)):
+            self.access_exclusive = stmt
+        if not self.in_transaction:
+            self._end_transaction()  # autocommit: every statement is its own transaction
+
+    def _timeout(self, name: str, value: object, local: bool) -> None:
+        on = value not in (None, 0, "0", "", "0s", "0ms")
+        if name == "lock_timeout":
+            if local:
+                self.lock_timeout_local = on
+            else:
+                self.lock_timeout = on
+                self.lock_timeout_local = False
+        elif name == "statement_timeout":
+            if local:
+                self.statement_timeout_local = on
+            else:
+                self.statement_timeout = on
+                self.statement_timeout_local = False
+
+    def _set_variable(self, node: Node) -> None:
+        name = node.get("name")
+        if name not in ("lock_timeout", "statement_timeout"):
+            return
+        if node.get("kind") == "VAR_SET_VALUE":
+            args = node.get("args") or []
+            value = const_value(args[0]) if args else None
+        else:  # SET ... TO DEFAULT, RESET: the default is 0 (off)
+            value = None
+        self._timeout(str(name), value, bool(node.get("is_local")))
+
+    def _set_config(self, node: Node) -> None:
+        if "set_config" not in func_names(node):
+            return
+        for n in walk(node):
+            fc = n.get("FuncCall")
+            if fc is None or strings(fc.get("funcname"))[-1:] != ["set_config"]:
+                continue
+            args = fc.get("args") or []
+            if len(args) == 3:
+                name = const_value(args[0])
+                if isinstance(name, str):
+                    self._timeout(name, const_value(args[1]), bool(const_value(args[2])))
+
+    def _track_objects(self, kind: str, node: Node) -> None:
+        if kind == "CreateStmt":
+            table = rel_name(node.get("relation"))
+            if table:
+                self.created_tables.add(table)
+                cols: dict[str, TypeSig] = {}
+                for elt in node.get("tableElts") or ():
+                    cd = elt.get("ColumnDef")
+                    if cd and cd.get("colname"):
+                        cols[cd["colname"]] = type_name(cd.get("typeName"))
+                self.schema.columns[table] = cols
+        elif kind == "CreateTableAsStmt":
+            into = node.get("into", {}).get("IntoClause", node.get("into", {}))
+            table = rel_name(into.get("rel"))
+            if table:
+                self.created_tables.add(table)
+        elif kind == "IndexStmt":
+            if node.get("idxname"):
+                self.created_indexes[node["idxname"]] = rel_name(node.get("relation"))
+        elif kind == "AlterTableStmt":
+            self._track_alter(node)
+        elif kind == "RenameStmt":
+            table = rel_name(node.get("relation"))
+            if node.get("renameType") == "OBJECT_TABLE" and table in self.schema.columns:
+                self.schema.columns[node["newname"]] = self.schema.columns.pop(table)
+            elif node.get("renameType") == "OBJECT_COLUMN" and table in self.schema.columns:
+                cols = self.schema.columns[table]
+                if node.get("subname") in cols:
+                    cols[node["newname"]] = cols.pop(node["subname"])
+
+    def _track_alter(self, node: Node) -> None:
+        table = rel_name(node.get("relation"))
+        if table is None:
+            return
+        for cmd in node.get("cmds") or ():
+            c = cmd.get("AlterTableCmd", {})
+            sub = c.get("subtype")
+            if sub == "AT_AddColumn":
+                cd = c.get("def", {}).get("ColumnDef", {})
+                if cd.get("colname"):
+                    self.schema.columns.setdefault(table, {})[cd["colname"]] = type_name(
+                        cd.get("typeName"))
+            elif sub == "AT_AlterColumnType":
+                cd = c.get("def", {}).get("ColumnDef", {})
+                if c.get("name") and table in self.schema.columns:
+                    self.schema.columns[table][c["name"]] = type_name(cd.get("typeName"))
+            elif sub == "AT_DropColumn":
+                self.schema.columns.get(table, {}).pop(c.get("name", ""), None)
+            elif sub == "AT_AddConstraint":
+                con = c.get("def", {}).get("Constraint", {})
+                if con.get("contype") == "CONSTR_CHECK":
+                    column = not_null_check_column(con.get("raw_expr"))
+                    name = con.get("conname") or ""
+                    if column:
+                        self.not_null_checks[(table, name)] = column
+                        if not con.get("skip_validation"):
+                            self.validated_not_null[(table, column)] = self.tx_id
+                if con.get("skip_validation") and con.get("conname"):
+                    self.not_valid_in_tx.add((table, con["conname"]))
+            elif sub == "AT_ValidateConstraint":
+                column = self.not_null_checks.get((table, c.get("name", "")))
+                if column:
+                    self.validated_not_null[(table, column)] = self.tx_id
+
+
+def not_null_check_column(expr: Node | None) -> str | None:
+    """``col`` when a CHECK expression is exactly ``col IS NOT NULL``."""
+    if not expr:
+        return None
+    nt = expr.get("NullTest")
+    if not nt or nt.get("nulltesttype") != "IS_NOT_NULL":
+        return None
+    fields = strings(nt.get("arg", {}).get("ColumnRef", {}).get("fields"))
+    return fields[-1] if len(fields) == 1 else None
