@@ -33,6 +33,8 @@ def guard(conn: psycopg.Connection, step: Step) -> bool:
 
 def run_step(conn: psycopg.Connection, step: Step, *, check_guard: bool = True) -> None:
     """Run one step (in a transaction unless it must not be), checking its guard around it."""
+    # Raw SQL (the 'sql' operation) is the one kind of step ec cannot guard.
+    check_guard = check_guard and step.guard is not None
     if check_guard:
         assert not guard(conn, step), f"guard already true before: {step.description}"
     if step.transactional:
@@ -170,9 +172,57 @@ def final_users_rename_column(conn: psycopg.Connection) -> None:
     assert scalar(conn, "SELECT count(*) FROM users WHERE full_name = 'user ' || id") == 5000
 
 
+def final_page_views_bigint(conn: psycopg.Connection) -> None:
+    assert col(conn, "page_views", "view_count") == ("bigint", True, "0")
+    assert col(conn, "page_views", "view_count_ec_new") is None
+    assert index_valid(conn, "page_views_view_count_idx") is True
+    assert "(view_count)" in scalar(conn, "SELECT pg_get_indexdef('page_views_view_count_idx'::regclass)")
+    assert scalar(conn, "SELECT count(*) FROM page_views WHERE view_count = id * 1000") == 5000
+    conn.execute("INSERT INTO page_views (path, view_count) VALUES ('/big', 5000000000)")
+
+
+def final_invoices_foreign_key(conn: psycopg.Connection) -> None:
+    assert constraint(conn, "invoices", "invoices_customer_id_fkey") == ("f", True)
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        conn.execute("INSERT INTO invoices (customer_id, amount) VALUES (999999, 1)")
+
+
+def final_accounts_unique_email(conn: psycopg.Connection) -> None:
+    assert constraint(conn, "accounts", "accounts_email_key") == ("u", True)
+    assert index_valid(conn, "accounts_email_key") is True
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute("INSERT INTO accounts (email) VALUES ('account1@example.com')")
+
+
+def final_profiles_set_not_null(conn: psycopg.Connection) -> None:
+    assert col(conn, "profiles", "display_name") == ("text", True, None)
+
+
+def final_orders_created_at_index(conn: psycopg.Connection) -> None:
+    assert index_valid(conn, "orders_customer_created_idx") is True
+    assert "WHERE (status <> 'cancelled'::text)" in scalar(
+        conn, "SELECT pg_get_indexdef('orders_customer_created_idx'::regclass)")
+
+
+def final_table_operations(conn: psycopg.Connection) -> None:
+    assert scalar(conn, "SELECT to_regclass('legacy_notes')") is None
+    assert scalar(conn, "SELECT count(*) FROM notes") == 1000
+    assert scalar(conn, "SELECT to_regclass('old_sessions')") is None
+    assert scalar(conn, "SELECT to_regclass('tickets_title_idx')") is None
+    assert constraint(conn, "tickets", "tickets_priority_range") == ("c", True)
+    assert col(conn, "ticket_events", "kind") == ("text", True, None)
+    assert scalar(conn, "SELECT obj_description('tickets'::regclass)") == "support tickets"
+
+
 FINAL: dict[str, Callable[[psycopg.Connection], None]] = {
     "orders_customer_email": final_orders_customer_email,
     "users_rename_column": final_users_rename_column,
+    "page_views_bigint": final_page_views_bigint,
+    "invoices_foreign_key": final_invoices_foreign_key,
+    "accounts_unique_email": final_accounts_unique_email,
+    "profiles_set_not_null": final_profiles_set_not_null,
+    "orders_created_at_index": final_orders_created_at_index,
+    "table_operations": final_table_operations,
 }
 
 

@@ -124,8 +124,15 @@ class TableColumnDef(ColumnDef):
     primary_key: bool = False
 
 
+_IDENTITY_RE = re.compile(r"\s+generated\s+(always|by\s+default)\s+as\s+identity\s*$", re.IGNORECASE)
+_SERIALS = {"serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"}
+
+
 def validate_type(ctx: PlanContext, type_sql: str, where: str) -> None:
-    if ctx.catalog is not None and not ctx.catalog.type_exists(type_sql):
+    base = _IDENTITY_RE.sub("", type_sql).strip()
+    if base.lower() in _SERIALS:
+        return
+    if ctx.catalog is not None and not ctx.catalog.type_exists(base):
         raise InputError(f"type {type_sql!r} does not exist", where=where)
 
 

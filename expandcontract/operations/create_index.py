@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from ..errors import InputError
 from ..planning.steps import Lock, Step
 from ..sqltext import ident, literal, qualified
+from ._columns import check_sql_text
 from .base import PlanContext, TableOperation
 
 
@@ -21,6 +23,11 @@ class CreateIndex(TableOperation):
     where: str | None = None  # partial index predicate (SQL)
     include: list[str] = Field(default_factory=list)
 
+    @field_validator("where")
+    @classmethod
+    def _where(cls, value: str | None) -> str | None:
+        return None if value is None else check_sql_text(value)
+
     def summary(self) -> str:
         kind = "unique index" if self.unique else "index"
         return f"create {kind} {self.name} on {self.ref.display} ({', '.join(self.columns)})"
@@ -28,6 +35,8 @@ class CreateIndex(TableOperation):
     def validate_live(self, ctx: PlanContext) -> None:
         for column in [*self.columns, *self.include]:
             ctx.column_info(self.ref, column, self.origin)
+        if ctx.catalog is not None and ctx.catalog.index_exists(self.name, self.schema_):
+            raise InputError(f"relation {self.name!r} already exists", where=self.origin)
 
     def create_sql(self) -> str:
         cols = ", ".join(ident(c) for c in self.columns)
@@ -61,6 +70,13 @@ class CreateIndex(TableOperation):
                 index_schema=self.schema_,
             )
         ]
+
+    def notes(self, ctx: PlanContext) -> list[str]:
+        out = ["a failed concurrent build leaves an INVALID index: the guard treats it as not "
+               "built, so it is dropped and built again"]
+        if self.unique:
+            out.append("from expand on, duplicate writes fail for every app version")
+        return out
 
     def rollback(self, ctx: PlanContext) -> list[Step]:
         return [

@@ -1,0 +1,93 @@
+"""add_foreign_key: ADD CONSTRAINT ... FOREIGN KEY NOT VALID in expand (SHARE ROW EXCLUSIVE
+on both tables, briefly; no scan), VALIDATE CONSTRAINT at contract (SHARE UPDATE EXCLUSIVE on
+the table, ROW SHARE on the referenced one: reads and writes continue)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ..errors import InputError
+from ..planning.steps import Lock, Step, TableRef
+from ..sqltext import ident
+from . import _guards as g
+from . import _steps as s
+from ._columns import ForeignKeyTargets, validate_target
+from .base import PlanContext, TableOperation
+
+Action = Literal["no action", "restrict", "cascade", "set null", "set default"]
+
+
+class AddForeignKey(TableOperation):
+    type_name = "add_foreign_key"
+
+    name: str = Field(min_length=1)
+    columns: list[str] = Field(min_length=1)
+    references: ForeignKeyTargets
+    on_delete: Action | None = None
+    on_update: Action | None = None
+
+    @model_validator(mode="after")
+    def _arity(self) -> AddForeignKey:
+        if len(self.columns) != len(self.references.columns):
+            raise ValueError(
+                f"{len(self.columns)} columns reference {len(self.references.columns)} columns"
+            )
+        return self
+
+    def summary(self) -> str:
+        return (
+            f"add foreign key {self.name} on {self.ref.display} ({', '.join(self.columns)}) -> "
+            f"{self.references.ref.display} ({', '.join(self.references.columns)})"
+        )
+
+    def validate_live(self, ctx: PlanContext) -> None:
+        validate_target(ctx, self.ref, self.columns, self.origin)
+        validate_target(ctx, self.references.ref, self.references.columns, self.origin)
+        info = ctx.table_info(self.ref, self.origin)
+        if info is not None and self.name in info.constraints:
+            raise InputError(f"constraint {self.name!r} already exists on {self.ref.display!r}", where=self.origin)
+
+    def expand(self, ctx: PlanContext) -> list[Step]:
+        target = self.references
+        sql = (
+            f"ALTER TABLE {self.ref.sql} ADD CONSTRAINT {ident(self.name)} FOREIGN KEY "
+            f"({', '.join(ident(c) for c in self.columns)}) REFERENCES {target.ref.sql} "
+            f"({', '.join(ident(c) for c in target.columns)})"
+        )
+        if self.on_delete:
+            sql += f" ON DELETE {self.on_delete.upper()}"
+        if self.on_update:
+            sql += f" ON UPDATE {self.on_update.upper()}"
+        sql += " NOT VALID"
+        return [
+            Step(
+                sql=sql,
+                description=f"add foreign key {self.name} NOT VALID (new writes checked, no scan)",
+                lock=Lock.SHARE_ROW_EXCLUSIVE,
+                guard=g.constraint_exists(self.ref, self.name),
+                table=self.ref,
+                also_locks=((target.ref, Lock.SHARE_ROW_EXCLUSIVE),),
+            )
+        ]
+
+    def contract(self, ctx: PlanContext) -> list[Step]:
+        return [
+            s.validate_constraint(
+                self.ref, self.name, also_locks=((self.references.ref, Lock.ROW_SHARE),)
+            )
+        ]
+
+    def rollback(self, ctx: PlanContext) -> list[Step]:
+        step = s.drop_constraint(self.ref, self.name, "added by expand")
+        # Dropping a foreign key also locks the referenced table (its triggers go).
+        return [
+            Step(
+                sql=step.sql, description=step.description, lock=step.lock, guard=step.guard,
+                table=self.ref, also_locks=((self.references.ref, Lock.SHARE_ROW_EXCLUSIVE),),
+            )
+        ]
+
+    def tables(self) -> list[TableRef]:
+        return [self.ref, self.references.ref]

@@ -1,0 +1,56 @@
+"""add_unique: CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction, writes continue),
+then ADD CONSTRAINT ... UNIQUE USING INDEX (a catalog change, no scan), both in expand: the
+index enforces uniqueness from the moment it is valid, so contract has nothing to do."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..errors import InputError
+from ..planning.steps import Lock, Step
+from ..sqltext import ident
+from . import _guards as g
+from . import _steps as s
+from ._columns import validate_target
+from .base import PlanContext, TableOperation
+
+
+class AddUnique(TableOperation):
+    type_name = "add_unique"
+
+    name: str = Field(min_length=1)
+    columns: list[str] = Field(min_length=1)
+
+    def summary(self) -> str:
+        return f"add UNIQUE {self.name} on {self.ref.display} ({', '.join(self.columns)})"
+
+    def validate_live(self, ctx: PlanContext) -> None:
+        validate_target(ctx, self.ref, self.columns, self.origin)
+        info = ctx.table_info(self.ref, self.origin)
+        if info is not None and (self.name in info.constraints or self.name in info.indexes):
+            raise InputError(f"{self.name!r} already exists on {self.ref.display!r}", where=self.origin)
+
+    def expand(self, ctx: PlanContext) -> list[Step]:
+        return [
+            s.create_index(self.ref, self.name, self.columns, unique=True),
+            Step(
+                sql=(
+                    f"ALTER TABLE {self.ref.sql} ADD CONSTRAINT {ident(self.name)} "
+                    f"UNIQUE USING INDEX {ident(self.name)}"
+                ),
+                description=f"make index {self.name} a UNIQUE constraint (no scan)",
+                lock=Lock.ACCESS_EXCLUSIVE,
+                guard=g.constraint_exists(self.ref, self.name),
+                table=self.ref,
+            ),
+        ]
+
+    def rollback(self, ctx: PlanContext) -> list[Step]:
+        # Dropping the constraint drops its index too.
+        return [s.drop_constraint(self.ref, self.name, "added by expand")]
+
+    def notes(self, ctx: PlanContext) -> list[str]:
+        return [
+            "the index build fails (and is dropped and retried by the executor) if duplicates "
+            "exist; from expand on, duplicate writes fail for every app version"
+        ]

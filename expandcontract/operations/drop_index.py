@@ -1,0 +1,54 @@
+"""drop_index: DROP INDEX CONCURRENTLY at contract (reads and writes continue); nothing in
+expand, so rollback has nothing to undo."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..errors import InputError
+from ..planning.steps import Step, TableRef
+from ..sqltext import literal, qualified
+from . import _steps as s
+from .base import Operation, PlanContext
+
+
+class DropIndex(Operation):
+    type_name = "drop_index"
+
+    name: str = Field(min_length=1)
+    schema_: str | None = Field(default=None, alias="schema")
+    table: str | None = None  # informational (shown in the plan, used for sizes)
+
+    @property
+    def table_ref(self) -> TableRef | None:
+        return TableRef(self.table, self.schema_) if self.table else None
+
+    def summary(self) -> str:
+        return f"drop index {self.name}" + (f" on {self.table}" if self.table else "")
+
+    def validate_live(self, ctx: PlanContext) -> None:
+        if ctx.catalog is None:
+            return
+        row = ctx.catalog.conn.execute(
+            "SELECT c.relkind, con.conname FROM pg_class c "
+            "LEFT JOIN pg_constraint con ON con.conindid = c.oid AND con.contype IN ('p', 'u', 'x') "
+            "WHERE c.oid = to_regclass(%s)",
+            (qualified(self.schema_, self.name),),
+        ).fetchone()
+        if row is None or row[0] not in ("i", "I"):
+            raise InputError(f"index {self.name!r} does not exist", where=self.origin)
+        if row[1] is not None:
+            raise InputError(
+                f"index {self.name!r} backs constraint {row[1]!r}: drop the constraint instead "
+                "(a 'sql' operation in the contract phase)", where=self.origin,
+            )
+
+    def contract(self, ctx: PlanContext) -> list[Step]:
+        return [s.drop_index(self.table_ref, self.schema_, self.name)]
+
+    def tables(self) -> list[TableRef]:
+        ref = self.table_ref
+        return [ref] if ref else []
+
+    def notes(self, ctx: PlanContext) -> list[str]:
+        return [f"rollback cannot rebuild the index: {literal(self.name)} is dropped only at contract"]
