@@ -113,7 +113,12 @@ class Operation(BaseModel):
 
     def to_document(self) -> dict[str, Any]:
         """The migration-file form of this operation: {type: {fields}}."""
-        return {self.type_name: self.model_dump(mode="json", exclude_none=True, exclude_defaults=True)}
+        # by_alias: fields such as ``schema_`` are written as the file spells them (``schema``).
+        return {
+            self.type_name: self.model_dump(
+                mode="json", exclude_none=True, exclude_defaults=True, by_alias=True
+            )
+        }
 
 
 class TableOperation(Operation):
