@@ -51,6 +51,6 @@ class AddUnique(TableOperation):
 
     def notes(self, ctx: PlanContext) -> list[str]:
         return [
-            "the index build fails (and is dropped and retried by the executor) if duplicates "
-            "exist; from expand on, duplicate writes fail for every app version"
+            "the index build fails if duplicates exist (its INVALID leftover is dropped before "
+            "a retry); from expand on, duplicate writes fail for every app version"
         ]

@@ -73,7 +73,7 @@ class CreateIndex(TableOperation):
 
     def notes(self, ctx: PlanContext) -> list[str]:
         out = ["a failed concurrent build leaves an INVALID index: the guard treats it as not "
-               "built, so it is dropped and built again"]
+               "built, and the executor drops it before building again"]
         if self.unique:
             out.append("from expand on, duplicate writes fail for every app version")
         return out

@@ -42,8 +42,8 @@ class DropColumn(TableOperation):
         return None if info is None else info.not_null
 
     def _drops_not_null(self, ctx: PlanContext) -> bool:
-        # Without a database we cannot tell; DROP NOT NULL on a nullable column is harmless.
-        return self.down is None and self._not_null(ctx) is not False
+        # Known only with a live catalog; without one the plan says so in its notes.
+        return self.down is None and self._not_null(ctx) is True
 
     def expand(self, ctx: PlanContext) -> list[Step]:
         if self.down is not None:
@@ -74,7 +74,7 @@ class DropColumn(TableOperation):
     def rollback(self, ctx: PlanContext) -> list[Step]:
         if self.down is not None:
             return _sync.remove_steps(self.ref, self.fill_name)
-        if self._drops_not_null(ctx) and self._not_null(ctx):
+        if self._drops_not_null(ctx):
             # Scans the table under ACCESS EXCLUSIVE; fails if NULLs were inserted meanwhile.
             return [
                 Step(
@@ -98,8 +98,8 @@ class DropColumn(TableOperation):
     def notes(self, ctx: PlanContext) -> list[str]:
         if self.down is None and self._not_null(ctx) is None:
             return [
-                f"planned without a database: if {self.column} is NOT NULL, expand drops NOT NULL "
-                "(no down given) and rollback does not restore it; plan with --dsn to know"
+                f"planned without a database: if {self.column} is NOT NULL, the plan made with "
+                "--dsn (the one expand runs) also drops NOT NULL in expand, since no down is given"
             ]
         if self._drops_not_null(ctx):
             return [

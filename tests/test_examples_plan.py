@@ -1,0 +1,53 @@
+"""`ec plan` of every example, in text and JSON, through the real CLI. The JSON is compared
+with reviewed expected plans in tests/expected_plans/ (regenerate with EC_UPDATE_EXPECTED=1,
+then read the diff before committing)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, ROOT, run_ec
+
+EXPECTED = Path(__file__).resolve().parent / "expected_plans"
+NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and (p / f"{p.name}.yaml").exists())
+
+
+def example(name: str) -> Path:
+    return EXAMPLES / name / f"{name}.yaml"
+
+
+def test_every_example_is_listed() -> None:
+    assert len(NAMES) >= 7
+    readme = (EXAMPLES / "README.md").read_text()
+    for name in NAMES:
+        assert name in readme
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_plan_json_matches_reviewed(name: str) -> None:
+    result = run_ec("plan", str(example(name)), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    # The source path depends on where the checkout lives: compare it relative to the root.
+    plan["source"] = str(Path(plan["source"]).relative_to(ROOT))
+    expected_file = EXPECTED / f"{name}.json"
+    if os.environ.get("EC_UPDATE_EXPECTED"):
+        EXPECTED.mkdir(exist_ok=True)
+        expected_file.write_text(json.dumps(plan, indent=2) + "\n")
+    assert plan == json.loads(expected_file.read_text())
+    assert set(plan["phases"]) == {"expand", "backfill", "contract"}
+    assert plan["migration"] == name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_plan_text_shows_three_phases(name: str) -> None:
+    result = run_ec("plan", str(example(name)))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    positions = [out.index(h) for h in ("Phase 1: expand", "Phase 2: backfill", "Phase 3: contract")]
+    assert positions == sorted(positions)
+    assert f"Migration {name}" in out
+    assert "\x1b[" not in out  # plain when piped
