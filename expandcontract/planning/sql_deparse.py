@@ -87,9 +87,39 @@ def _build(cls: type[ast.Node], fields: dict[str, Any]) -> ast.Node:
     return node
 
 
+class _Stream(RawStream):  # type: ignore[misc]
+    """pglast's printer, but literal casts as people write them (``'{}'::jsonb`` rather than
+    ``CAST('{}' AS jsonb)``), so that readers, and ec's own fast-default check, recognise a
+    constant default."""
+
+    def print_node(self, node: Any, is_name: bool = False, is_symbol: bool = False) -> None:
+        if isinstance(node, ast.TypeCast) and _plain_literal(node.arg):
+            names = [n.sval for n in node.typeName.names]
+            if names != ["pg_catalog", "bpchar"] or node.typeName.typmods is not None:
+                super().print_node(node.arg)
+                self.write("::")
+                super().print_node(node.typeName)
+                return
+        super().print_node(node, is_name=is_name, is_symbol=is_symbol)
+
+
+def _plain_literal(node: Any) -> bool:
+    """A non-negative constant: ``x::type`` then means the same as CAST(x AS type)."""
+    if not isinstance(node, ast.A_Const):
+        return False
+    if node.isnull:
+        return True
+    val = node.val
+    if isinstance(val, ast.Integer):
+        return bool(val.ival >= 0)
+    if isinstance(val, ast.Float):
+        return not str(val.fval).startswith("-")
+    return True
+
+
 def deparse(value: Any) -> str:
     """SQL text of a JSON parse subtree (an expression, a type name, a whole statement)."""
-    return str(RawStream()(to_node(value)))
+    return str(_Stream()(to_node(value)))
 
 
 def type_sql(type_name: dict[str, Any]) -> str:

@@ -594,8 +594,38 @@ def _object_word(kind: Any) -> str:
     return str(kind or "").removeprefix("OBJECT_").replace("_", " ")
 
 
+_SUBCOMMAND_WORDS = {
+    "AT_DropConstraint": "DROP CONSTRAINT",
+    "AT_SetStatistics": "SET STATISTICS",
+    "AT_SetStorage": "SET STORAGE",
+    "AT_SetCompression": "SET COMPRESSION",
+    "AT_AddIdentity": "ADD GENERATED AS IDENTITY",
+    "AT_SetIdentity": "SET identity options",
+    "AT_DropIdentity": "DROP IDENTITY",
+    "AT_DropExpression": "DROP EXPRESSION",
+    "AT_SetOptions": "SET (attribute options)",
+    "AT_SetRelOptions": "SET (storage parameters)",
+    "AT_ResetRelOptions": "RESET (storage parameters)",
+    "AT_ChangeOwner": "OWNER TO",
+    "AT_ClusterOn": "CLUSTER ON",
+    "AT_SetLogged": "SET LOGGED",
+    "AT_SetUnLogged": "SET UNLOGGED",
+    "AT_EnableTrig": "ENABLE TRIGGER",
+    "AT_DisableTrig": "DISABLE TRIGGER",
+    "AT_EnableRowSecurity": "ENABLE ROW LEVEL SECURITY",
+    "AT_DisableRowSecurity": "DISABLE ROW LEVEL SECURITY",
+    "AT_AttachPartition": "ATTACH PARTITION",
+    "AT_DetachPartition": "DETACH PARTITION",
+    "AT_ReplicaIdentity": "REPLICA IDENTITY",
+    "AT_SetTableSpace": "SET TABLESPACE",
+    "AT_AddInherit": "INHERIT",
+    "AT_DropInherit": "NO INHERIT",
+    "AT_AlterConstraint": "ALTER CONSTRAINT",
+}
+
+
 def _subcommand_words(subtype: str) -> str:
-    return subtype.removeprefix("AT_").replace("_", " ")
+    return _SUBCOMMAND_WORDS.get(subtype, subtype.removeprefix("AT_"))
 
 
 # --- raw statements -----------------------------------------------------------------------
