@@ -173,8 +173,7 @@ def lint_source(src: SqlSource, config: LintConfig, dispatch: Dispatch | None = 
         loc = entry.get("stmt_location", 0)
         length = entry.get("stmt_len", 0)
         end = loc + length if length else n_raw
-        m = trivia.match(raw, loc)  # type: ignore[arg-type]
-        start = m.end() if m else loc
+        start = trivia.match(raw, loc).end()  # type: ignore[arg-type,union-attr]
         body = raw[start:end]
         body_text = body if isinstance(body, str) else body.decode(errors="replace")
         ignored: set[str] = set(file_ignores)
@@ -197,15 +196,14 @@ def lint_source(src: SqlSource, config: LintConfig, dispatch: Dispatch | None = 
         stmt = Statement(index=index, kind=kind, node=node, text=body_text.strip(),
                          byte_start=start, line=line, column=col,
                          lock=lock_of(kind, node, config.pg_version), ignored=frozenset(ignored))
-        todo = list(every)
-        todo.extend(by_key.get(kind, ()))
-        targets: list[tuple[Rule, Severity, dict]] = [(r, s, node) for r, s in todo]
+        targets: list[tuple[Rule, Severity, dict]] = [(ru, sv, node) for ru, sv in every]
+        targets.extend((ru, sv, node) for ru, sv in by_key.get(kind, ()))
         if kind == "AlterTableStmt":
             for cmd in node.get("cmds") or ():
                 c = cmd.get("AlterTableCmd")
                 if c is not None:
-                    for r, s in by_key.get(c.get("subtype", ""), ()):
-                        targets.append((r, s, c))
+                    for ru, sv in by_key.get(c.get("subtype", ""), ()):
+                        targets.append((ru, sv, c))
         for rule, severity, target in targets:
             if rule.id in stmt.ignored:
                 continue

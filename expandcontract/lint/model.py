@@ -60,7 +60,7 @@ class LintResult:
         return any(f.severity == "error" for f in self.findings)
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in SEVERITIES}
+        out: dict[str, int] = {s: 0 for s in SEVERITIES}
         for f in self.findings:
             out[f.severity] += 1
         return out
