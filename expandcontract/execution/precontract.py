@@ -72,3 +72,19 @@ def collect_evidence(conn: psycopg.Connection, migration: Any, options: GateOpti
     for provider in providers():
         evidence.extend(provider(conn, migration, options))
     return evidence
+
+
+def after_expand(conn: psycopg.Connection, migration: Any) -> None:
+    """Call once expand has completed: providers that need a "before" snapshot take it here
+    (the gate stores pg_stat_statements counters). Providers opt in by defining
+    ``after_expand(conn, record)``; failures there must not fail the expand."""
+    for name in PROVIDER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        hook = getattr(module, "after_expand", None)
+        if hook is not None:
+            hook(conn, migration)

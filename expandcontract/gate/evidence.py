@@ -140,3 +140,16 @@ def activity_evidence(conn: psycopg.Connection, reqs: list[Requirement], options
         if unknown:
             summary += f" ({unknown} unknown, allowed)"
     return Evidence("pg_stat_activity", True, summary, details, caveats)
+
+
+def after_expand(conn: psycopg.Connection, record: Any) -> None:
+    """precontract.after_expand hook: baseline pg_stat_statements; never fails the expand."""
+    import logging
+
+    from .statements import take_baseline
+
+    try:
+        take_baseline(conn, record.name)
+    except psycopg.Error as exc:
+        logging.getLogger("expandcontract.gate").warning(
+            "could not take the pg_stat_statements baseline: %s", exc)

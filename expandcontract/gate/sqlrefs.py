@@ -32,7 +32,7 @@ class Use:
 
 def parse(text: str) -> list[exp.Expression]:
     """Statements of ``text``; raises sqlglot.errors.ParseError when it is not SQL."""
-    return [e for e in sqlglot.parse(text, read="postgres") if e is not None]
+    return [e for e in sqlglot.parse(text, read="postgres") if isinstance(e, exp.Expression)]
 
 
 def uses_of_text(text: str, resolver: Resolver | None = None) -> list[Use]:

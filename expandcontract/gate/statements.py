@@ -85,11 +85,6 @@ def take_baseline(conn: psycopg.Connection, migration: str) -> bool:
     return True
 
 
-def after_expand(conn: psycopg.Connection, record: Any) -> None:
-    """Hook for execution: called once expand has completed."""
-    take_baseline(conn, record.name)
-
-
 def _stats_reset(conn: psycopg.Connection) -> Any:
     row = conn.execute(
         "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"

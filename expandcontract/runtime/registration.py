@@ -8,6 +8,7 @@ is running"; when heartbeats stop (crash, kill -9) the gate ignores it after its
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from ..gate import schema as gate_schema
 from ..gate.manifest import Manifest, ManifestError, coerce
@@ -120,7 +122,7 @@ class Registration:
                     log.warning("ec: registry reachable again; %s is registered",
                                 self.application_name)
                 self._failing = False
-            except (psycopg.Error, OSError, Exception) as exc:  # never into the app
+            except Exception as exc:  # never into the app
                 if not self._failing:
                     log.warning("ec: cannot register %s with the contract gate (will retry "
                                 "every %gs): %s", self.application_name, self.heartbeat_interval,
@@ -147,7 +149,7 @@ class Registration:
                     f"INSERT INTO {gate_schema.MANIFESTS} (app, version, manifest_hash, manifest,"
                     " source) VALUES (%s, %s, %s, %s, 'runtime') ON CONFLICT DO NOTHING",
                     (self.app, self.version, self.manifest_hash,
-                     psycopg.types.json.Jsonb(self.manifest.to_document())))
+                     Jsonb(self.manifest.to_document())))
             row = conn.execute(
                 f"INSERT INTO {gate_schema.INSTANCES} (app, version, host, pid, application_name,"
                 " manifest_hash, heartbeat_interval) VALUES (%s, %s, %s, %s, %s, %s, %s)"
@@ -164,10 +166,8 @@ class Registration:
 
     def _disconnect(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken connection may fail
                 self._conn.close()
-            except Exception:  # closing a broken connection may fail; nothing to do
-                pass
             self._conn = None
 
 
