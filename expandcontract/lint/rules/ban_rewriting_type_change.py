@@ -34,10 +34,10 @@ def _fmt(sig: TypeSig) -> str:
 def rewrite_free(old: TypeSig, new: TypeSig) -> bool | None:
     """True: no rewrite; False: rewrite; None: depends on the session TimeZone."""
     (ob, om, oa), (nb, nm, na) = old, new
-    if oa != na:
-        return False
-    if (ob, om) == (nb, nm):
+    if (ob, om, oa) == (nb, nm, na):
         return True
+    if oa or na:  # array element coercions: not proven rewrite-free, stay conservative
+        return False
     if ob in ("varchar", "text") and nb == "text":
         return True
     if ob == "text" and nb == "varchar":

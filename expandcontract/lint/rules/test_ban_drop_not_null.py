@@ -1,0 +1,15 @@
+"""ban-drop-not-null: fires on the unsafe form, stays silent on the near miss."""
+
+from ._testing import findings
+
+RULE = "ban-drop-not-null"
+
+
+def test_fires() -> None:
+    hits = findings('ALTER TABLE orders ALTER COLUMN email DROP NOT NULL;', RULE)
+    assert len(hits) == 1
+    assert hits[0].line == 1
+
+
+def test_near_miss_does_not_fire() -> None:
+    assert findings("ALTER TABLE orders ALTER COLUMN email SET DEFAULT '';", RULE) == []

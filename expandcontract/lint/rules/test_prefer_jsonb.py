@@ -1,0 +1,15 @@
+"""prefer-jsonb: fires on the unsafe form, stays silent on the near miss."""
+
+from ._testing import findings
+
+RULE = "prefer-jsonb"
+
+
+def test_fires() -> None:
+    hits = findings('CREATE TABLE t (payload json);', RULE)
+    assert len(hits) == 1
+    assert hits[0].line == 1
+
+
+def test_near_miss_does_not_fire() -> None:
+    assert findings('CREATE TABLE t (payload jsonb);', RULE) == []
