@@ -9,7 +9,7 @@ import click
 
 from ..db import connect
 from ..errors import InputError
-from .common import dsn_option, format_option, get_dsn, stderr_console, stdout_console
+from .common import dsn_option, get_dsn, stderr_console, stdout_console
 
 PATH = click.Path(path_type=Path, dir_okay=False)
 
@@ -27,7 +27,8 @@ PATH = click.Path(path_type=Path, dir_okay=False)
 @click.option("--version", "version", default=None, help="App version (needed with --store).")
 @click.option("--store", is_flag=True, help="Store the manifest for APP@VERSION in the database.")
 @dsn_option(required=False)
-@format_option("yaml", "json")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
+              show_default=True, help="Output format.")
 def manifest_command(metadata: tuple[str, ...], sql_files: tuple[Path, ...],
                      log_files: tuple[Path, ...], yaml_files: tuple[Path, ...], app: str | None,
                      version: str | None, store: bool, dsn: str | None, fmt: str) -> None:

@@ -1,0 +1,78 @@
+"""expandcontract.runtime: light to import, never breaks the app, registers and deregisters."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from typing import Any
+
+import psycopg
+import pytest
+
+from expandcontract.runtime import dsn_with_app_name, parse_application_name, register
+from expandcontract.testing.cluster import free_port
+
+MANIFEST = {"tables": {"orders": {"reads": ["id"], "writes": ["id"]}}}
+
+
+def test_import_pulls_in_no_cli_dependencies() -> None:
+    code = ("import sys, expandcontract.runtime; "
+            "print(sorted(m for m in ('click', 'rich', 'pglast', 'sqlglot', 'pydantic', 'yaml')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_unreachable_database_logs_a_warning_and_the_app_continues(
+        caplog: pytest.LogCaptureFixture) -> None:
+    dsn = f"host=127.0.0.1 port={free_port()} user=nobody password=s3cret dbname=x"
+    with caplog.at_level(logging.WARNING, logger="expandcontract.runtime"):
+        reg = register("orders", "v1", MANIFEST, dsn=dsn, heartbeat_interval=0.2)
+    try:
+        assert not reg.registered
+        assert any("cannot register ec:orders@v1" in r.getMessage() for r in caplog.records)
+        assert all("s3cret" not in r.getMessage() for r in caplog.records)
+    finally:
+        reg.close()
+
+
+def test_register_heartbeat_and_close(ec_db: Any) -> None:
+    with register("orders", "v7", MANIFEST, dsn=ec_db.dsn, heartbeat_interval=0.2,
+                  handle_sigterm=False) as reg:
+        assert reg.registered
+        row = ec_db.execute(
+            "SELECT app, version, pid, application_name, manifest_hash, heartbeat_interval"
+            " FROM expandcontract.app_instances WHERE id = %s", (reg.instance_id,))
+        assert row == [("orders", "v7", __import__("os").getpid(), "ec:orders@v7",
+                        reg.manifest_hash, 0.2)]
+        stored = ec_db.scalar("SELECT manifest FROM expandcontract.app_manifests"
+                              " WHERE app = 'orders' AND version = 'v7'")
+        assert stored["tables"] == {"orders": {"reads": ["id"], "writes": ["id"]}}
+        first = ec_db.scalar("SELECT heartbeat_at FROM expandcontract.app_instances")
+        # The heartbeat thread advances heartbeat_at (wait for it, not for a time).
+        with ec_db.connect() as conn:
+            for _ in range(100):
+                now = conn.execute("SELECT heartbeat_at FROM expandcontract.app_instances"
+                                   ).fetchone()[0]  # type: ignore[index]
+                if now > first:
+                    break
+                conn.execute("SELECT pg_sleep(0.05)")
+        assert now > first
+    assert ec_db.scalar("SELECT count(*) FROM expandcontract.app_instances") == 0
+
+
+def test_psycopg_connection_is_tagged(ec_db: Any) -> None:
+    with psycopg.connect(ec_db.dsn) as conn:  # not autocommit: tagging commits its own SET
+        reg = register("billing", "2.1", None, connection=conn, heartbeat_interval=5,
+                       handle_sigterm=False)
+        try:
+            assert conn.execute("SHOW application_name").fetchone() == ("ec:billing@2.1",)
+            assert reg.registered and reg.manifest_hash is None
+        finally:
+            reg.close()
+    tagged = dsn_with_app_name(ec_db.dsn, "billing", "2.1")
+    with psycopg.connect(tagged) as conn:
+        name = conn.execute("SHOW application_name").fetchone()[0]  # type: ignore[index]
+    assert parse_application_name(name) == ("billing", "2.1")
+    assert parse_application_name("psql") is None
