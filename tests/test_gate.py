@@ -17,9 +17,9 @@ from typing import Any
 
 import psycopg
 import pytest
+from conftest import EXAMPLES, ROOT, run_ec
 
 from expandcontract.execution.precontract import GateOptions
-from conftest import EXAMPLES, ROOT, run_ec
 
 EXAMPLE = EXAMPLES / "orders_customer_email"
 MIGRATION = EXAMPLE / "orders_customer_email.yaml"
