@@ -109,11 +109,11 @@ def table_data(conn: psycopg.Connection, columns: dict[str, list[str]] | None = 
         f"SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         f" WHERE {user} AND c.relkind IN ('r', 'p') ORDER BY 1, 2"
     ).fetchall()
+    if columns is not None:  # read these relations (tables or, after expand, views) by name
+        tables = [tuple(key.split(".", 1)) for key in columns]
     out: dict[str, Any] = {}
     for schema, table in tables:
         key = f"{schema}.{table}"
-        if columns is not None and key not in columns:
-            continue
         cols = columns[key] if columns is not None else [
             r[0] for r in conn.execute(
                 "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
@@ -289,7 +289,7 @@ def run_backfills(dsn: str, name: str) -> None:
     """Bring existing rows into the new shape: ec backfill when it exists, else one UPDATE per
     planned backfill (fine for the small example tables)."""
     if (ROOT / "expandcontract" / "cli" / "backfill.py").exists():
-        code, out = ec_inprocess("backfill", name, "--dsn", dsn)
+        code, out = ec_inprocess("backfill", name, "--verify", "--dsn", dsn)
         assert code == 0, out
         return
     from expandcontract.execution import store
