@@ -196,6 +196,8 @@ def final_accounts_unique_email(conn: psycopg.Connection) -> None:
 
 def final_profiles_set_not_null(conn: psycopg.Connection) -> None:
     assert col(conn, "profiles", "display_name") == ("text", True, None)
+    assert col(conn, "profiles", "bio") == ("text", True, None)
+    assert scalar(conn, "SELECT count(*) FROM profiles WHERE bio = '(no bio yet)'") == 5000 // 3
 
 
 def final_orders_created_at_index(conn: psycopg.Connection) -> None:

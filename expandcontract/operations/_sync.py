@@ -11,7 +11,8 @@ Which side wrote a row:
 - otherwise inferred: on INSERT the new column has no default during expand, so a non-NULL
   new column means a new-shape writer; on UPDATE, the column that changed tells (when only
   the new column changed and already equals ``up`` of the row, it is a backfill or a
-  consistent write, and the old column is left untouched).
+  consistent write, and the old column is left untouched); when neither changed and the new
+  column is still NULL (a row the backfill has not reached), it is filled from ``up``.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ BEGIN
             {o} := {down_e};
         END IF;
     ELSIF {o} IS DISTINCT FROM {oo} AND {n} IS NOT DISTINCT FROM {on} THEN
+        {n} := {up_e};
+    ELSIF {n} IS NULL THEN
+        -- a row not backfilled yet, updated by anyone: fill it now (NOT NULL checks apply)
         {n} := {up_e};
     END IF;
     RETURN NEW;

@@ -4,7 +4,9 @@
   new, default ``CAST(col AS type)``; ``down``: new -> old, default ``CAST(new AS old type)``);
   at contract the old column is dropped and the shadow takes its name (one transaction).
 - ``nullable: false``: CHECK (col IS NOT NULL) NOT VALID in expand; VALIDATE, SET NOT NULL
-  (no scan from PG12 thanks to the validated check), drop the check at contract.
+  (no scan from PG12 thanks to the validated check), drop the check at contract. With ``up``
+  (and no type), existing NULLs are backfilled from ``up`` and a trigger fills NULL writes
+  until contract.
 - ``nullable: true``: DROP NOT NULL in expand (relaxing is safe for old versions).
 - ``default``: SET DEFAULT in expand (catalog only); ``drop_default``: at contract.
 """
@@ -18,6 +20,7 @@ from ..planning.steps import Backfill, Lock, Requirement, RequirementKind, Step
 from ..sqltext import bounded_name, ident, literal
 from . import _guards as g
 from . import _steps as s
+from . import _sync
 from ._columns import check_sql_text, check_type_text, validate_type
 from ._shadow import Shadow
 from .base import PlanContext, TableOperation
@@ -48,11 +51,21 @@ class AlterColumn(TableOperation):
     def _something(self) -> AlterColumn:
         if self.type is None and self.nullable is None and self.default is None and not self.drop_default:
             raise ValueError("nothing to change: give type, nullable, default or drop_default")
-        if self.type is None and (self.up is not None or self.down is not None):
-            raise ValueError("up and down apply to a type change: give type too")
+        if self.type is None and self.down is not None:
+            raise ValueError("down applies to a type change: give type too")
+        if self.type is None and self.up is not None and self.nullable is not False:
+            raise ValueError("up without type fills NULLs for nullable: false; give type or nullable: false")
         if self.default is not None and self.drop_default:
             raise ValueError("default and drop_default: true contradict each other")
         return self
+
+    @property
+    def fill_name(self) -> str:
+        return _sync.object_name("fill", self.ref, self.column)
+
+    def _fills(self) -> bool:
+        """nullable: false with up and no type: NULLs are filled from up."""
+        return self.type is None and self.up is not None
 
     @property
     def shadow_name(self) -> str:
@@ -139,6 +152,10 @@ class AlterColumn(TableOperation):
             if self.nullable is True and self._old_not_null(ctx) is not False:
                 steps.append(self._drop_not_null_step())
             return steps
+        if self._fills():
+            assert self.up is not None
+            body = _sync.fill_body(self.ref, self.column, self.up, skip_side=None)
+            steps += _sync.install_steps(self.ref, self.fill_name, body, f"fill NULL {self.column} from up")
         if self.nullable is False:
             steps.append(s.not_null_expand(self.ref, self.column))
         elif self.nullable is True:
@@ -153,7 +170,18 @@ class AlterColumn(TableOperation):
 
     def backfill(self, ctx: PlanContext) -> list[Backfill]:
         sh = self.shadow(ctx)
-        return sh.backfill() if sh is not None else []
+        if sh is not None:
+            return sh.backfill()
+        if self._fills():
+            assert self.up is not None
+            return [
+                Backfill(
+                    table=self.ref, set=((self.column, self.up),),
+                    description=f"fill NULL {self.column} from up",
+                    predicate=f"{ident(self.column)} IS NULL",
+                )
+            ]
+        return []
 
     def contract(self, ctx: PlanContext) -> list[Step]:
         sh = self.shadow(ctx)
@@ -162,6 +190,8 @@ class AlterColumn(TableOperation):
         steps: list[Step] = []
         if self.nullable is False:
             steps += s.not_null_contract(self.ref, self.column)
+        if self._fills():
+            steps += _sync.remove_steps(self.ref, self.fill_name)
         if self.drop_default:
             steps.append(s.set_default(self.ref, self.column, None))
         return steps
@@ -182,6 +212,8 @@ class AlterColumn(TableOperation):
             )
         if sh is not None:
             return sh.rollback() + steps
+        if self._fills():
+            steps += _sync.remove_steps(self.ref, self.fill_name)
         if self.nullable is False:
             steps.append(s.drop_constraint(self.ref, s.not_null_check_name(self.ref, self.column)))
         if self.default is not None and info is not None:
