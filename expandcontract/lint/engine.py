@@ -109,7 +109,8 @@ def lint_source(src: SqlSource, config: LintConfig, dispatch: Dispatch | None = 
     raw: str | bytes = text if text.isascii() else text.encode()
     trivia = _TRIVIA_STR if isinstance(raw, str) else _TRIVIA_BYTES
     positions = _Positions(raw)
-    findings: list[Finding] = list(src.extra_findings)
+    findings: list[Finding] = [f for f in src.extra_findings
+                               if f.rule != UNKNOWN_RULE or config.is_enabled(UNKNOWN_RULE)]
     known = rule_ids()
 
     origin_keys = [o[0] for o in src.origins] if src.origins else []
@@ -133,7 +134,11 @@ def lint_source(src: SqlSource, config: LintConfig, dispatch: Dispatch | None = 
         raise LintParseError(f"syntax error: {exc.args[0] if exc.args else exc}",
                              where=f"{src.filename}:{line}") from None
 
+    report_unknown = config.is_enabled(UNKNOWN_RULE)
+
     def directive_finding(rule: str, offset: int) -> None:
+        if not report_unknown:
+            return
         line, col = file_pos(offset)
         findings.append(Finding(
             rule=UNKNOWN_RULE, severity="warning", category="style",
@@ -264,3 +269,30 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None,
             else:
                 result.errors.append(LintError(exc.where or item.display, None, exc.message))
     return result
+
+
+def split_statements(src: SqlSource) -> list[tuple[int, str]]:
+    """(file line, statement text) of every statement, as lint sees them (for --trace)."""
+    text = src.text
+    raw: str | bytes = text if text.isascii() else text.encode()
+    trivia = _TRIVIA_STR if isinstance(raw, str) else _TRIVIA_BYTES
+    positions = _Positions(raw)
+    keys = [o[0] for o in src.origins] if src.origins else []
+    try:
+        stmts = json.loads(parse_sql_json(text)).get("stmts") or []
+    except ParseError as exc:
+        raise LintParseError(f"syntax error: {exc}", where=src.filename) from None
+    out = []
+    for entry in stmts:
+        loc = entry.get("stmt_location", 0)
+        length = entry.get("stmt_len", 0)
+        end = loc + length if length else len(raw)
+        start = trivia.match(raw, loc).end()  # type: ignore[arg-type,union-attr]
+        body = raw[start:end]
+        body_text = body if isinstance(body, str) else body.decode(errors="replace")
+        if src.origins:
+            line = src.origins[max(bisect_right(keys, start) - 1, 0)][1]
+        else:
+            line = positions.at(start)[0]
+        out.append((line, body_text.strip()))
+    return out

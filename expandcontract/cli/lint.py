@@ -1,0 +1,155 @@
+"""``ec lint``: static checks of SQL files and Alembic revisions for locking and breaking DDL."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, InputError
+from ..lint.config import load_config
+from ..lint.engine import lint_paths
+from ..lint.model import LintResult
+from ..lint.reporters import FORMATS
+from ..lint.rules import all_rules, rule_ids
+from .common import dsn_option, get_dsn, print_json, stdout_console
+
+
+def _rule_list(values: tuple[str, ...], option: str) -> list[str]:
+    out = [v.strip() for raw in values for v in raw.split(",") if v.strip()]
+    unknown = sorted(set(out) - rule_ids())
+    if unknown:
+        raise InputError(f"unknown rule(s): {', '.join(unknown)} (see ec lint --list-rules)",
+                         where=option)
+    return out
+
+
+def _print_rules(fmt: str) -> None:
+    rules = all_rules()
+    if fmt == "json":
+        print_json([{"id": r.id, "severity": r.severity, "category": r.category,
+                     "summary": r.summary, "fix": r.fix} for r in rules])
+        return
+    console = stdout_console()
+    for r in rules:
+        console.print(f"{r.id:45} {r.severity:8} {r.category:12} {r.summary}")
+
+
+def _emit(result: LintResult, fmt: str) -> None:
+    if fmt == "text":
+        from ..lint.reporters.text import print_text
+
+        print_text(result, stdout_console())
+        return
+    module: Any
+    if fmt == "json":
+        from ..lint.reporters import json as module
+    elif fmt == "sarif":
+        from ..lint.reporters import sarif as module
+    elif fmt == "github":
+        from ..lint.reporters import github as module
+    else:
+        from ..lint.reporters import gcc as module
+    sys.stdout.write(module.render(result))
+
+
+def _trace(paths: list[str], alembic_config: str | None, dsn: str, copy_schema: bool,
+           result: LintResult, fmt: str) -> None:
+    try:
+        from ..lint.trace import trace_statements
+    except ModuleNotFoundError:
+        raise InputError("--trace is not available in this build", where="--trace") from None
+    from ..lint.engine import split_statements
+    from ..lint.inputs import collect_inputs, read_input
+
+    report: list[dict[str, Any]] = []
+    console = stdout_console()
+    for item in collect_inputs(paths, alembic_config):
+        for src in read_input(item):
+            stmts = split_statements(src)
+            traced = trace_statements(dsn, [t for _, t in stmts], copy_schema=copy_schema)
+            for (line, text), tr in zip(stmts, traced):
+                static = [f.rule for f in result.findings
+                          if f.file == src.filename and f.line == line]
+                locks = sorted({f"{lk.mode} on {lk.target}" for lk in tr.locks
+                                if lk.locktype == "relation"})
+                entry = {"file": src.filename, "line": line, "statement": text,
+                         "locks": locks, "rewritten": tr.rewritten,
+                         "transactional": tr.transactional, "skipped": tr.skipped,
+                         "error": tr.error, "static_findings": static}
+                report.append(entry)
+                if fmt == "text":
+                    console.print(f"[bold]{src.filename}:{line}[/] {text.splitlines()[0][:100]}")
+                    if tr.skipped:
+                        console.print(f"    [dim]skipped: {tr.skipped}[/]")
+                        continue
+                    console.print(f"    locks: {', '.join(locks) or 'none'}")
+                    if tr.rewritten:
+                        console.print(f"    [bold red]rewrote:[/] {', '.join(tr.rewritten)}")
+                    if tr.error:
+                        console.print(f"    [red]error:[/] {tr.error}")
+                    console.print(f"    static: {', '.join(static) or 'no findings'}")
+    if fmt == "json":
+        print_json({"trace": report})
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text",
+              show_default=True, help="Output format.")
+@click.option("--pg-version", type=int, default=None,
+              help="Target PostgreSQL major version (default 15, or pg_version in pyproject.toml).")
+@click.option("--alembic-config", metavar="FILE", default=None,
+              help="alembic.ini: lint every revision of its version locations.")
+@click.option("--assume-in-transaction", is_flag=True, default=None,
+              help="Files without BEGIN run in one transaction (as Flyway/Liquibase/sqitch run "
+                   "them). Default: each statement on its own, as psql -f does.")
+@click.option("--enable", multiple=True, metavar="RULE[,RULE]", help="Turn rules on.")
+@click.option("--disable", multiple=True, metavar="RULE[,RULE]", help="Turn rules off.")
+@click.option("--config", "config_path", metavar="PYPROJECT", default=None,
+              help="pyproject.toml to read [tool.expandcontract.lint] from (default: nearest).")
+@click.option("--list-rules", is_flag=True, help="List every rule and exit.")
+@click.option("--trace", is_flag=True,
+              help="Also run each statement in a rolled-back transaction on a scratch database "
+                   "and report the locks taken and tables rewritten (needs --dsn).")
+@click.option("--trace-copy-schema", is_flag=True,
+              help="With --trace: copy the DSN database's schema (no rows) into the scratch "
+                   "database first.")
+@dsn_option(required=False)
+def lint(paths: tuple[str, ...], fmt: str, pg_version: int | None, alembic_config: str | None,
+         assume_in_transaction: bool | None, enable: tuple[str, ...], disable: tuple[str, ...],
+         config_path: str | None, list_rules: bool, trace: bool, trace_copy_schema: bool,
+         dsn: str | None) -> None:
+    """Lint SQL migrations and Alembic revisions for locking and breaking DDL.
+
+    PATHS are .sql files, directories (*.sql and Alembic versions/*.py, recursively), globs,
+    or - for stdin. Exit 0 when clean, 1 when an error-level finding exists, 2 on usage or
+    parse errors.
+    """
+    if list_rules:
+        _print_rules(fmt)
+        sys.exit(EXIT_OK)
+    if not paths and not alembic_config:
+        raise InputError("give at least one path (or - for stdin, or --alembic-config)")
+    config = load_config(Path(config_path)) if config_path else load_config()
+    unknown = sorted((set(config.enable) | set(config.disable) | set(config.severity))
+                     - rule_ids())
+    if unknown:
+        raise InputError(f"unknown rule(s) in config: {', '.join(unknown)}",
+                         where=config.source or "pyproject.toml")
+    config = config.with_overrides(
+        pg_version=pg_version, enable=_rule_list(enable, "--enable"),
+        disable=_rule_list(disable, "--disable"), assume_in_transaction=assume_in_transaction)
+    trace_dsn = get_dsn(dsn, required=True) if trace else None
+    result = lint_paths(list(paths), config, alembic_config)
+    _emit(result, fmt if not (trace and fmt == "json") else "json")
+    if trace and trace_dsn:
+        _trace(list(paths), alembic_config, trace_dsn, trace_copy_schema, result, fmt)
+    if result.errors:
+        sys.exit(EXIT_BAD_INPUT)
+    sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
+
+
+COMMANDS = [lint]
