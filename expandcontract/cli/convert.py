@@ -55,7 +55,7 @@ def to_yaml(migration: Migration, source: str) -> str:
     head = {k: v for k, v in doc.items() if k != "operations"}
     out.append(_dump(head))
     out.append("operations:\n")
-    for op, op_doc in zip(migration.operations, doc["operations"]):
+    for op, op_doc in zip(migration.operations, doc["operations"], strict=True):
         if op.origin:
             out.append(f"  # {op.origin}\n")
         out.append("".join(f"  {line}\n" if line else "\n" for line in _dump([op_doc]).splitlines()))

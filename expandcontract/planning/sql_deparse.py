@@ -93,9 +93,10 @@ class _Stream(RawStream):  # type: ignore[misc]
     constant default."""
 
     def print_node(self, node: Any, is_name: bool = False, is_symbol: bool = False) -> None:
-        if isinstance(node, ast.TypeCast) and _plain_literal(node.arg):
-            names = [n.sval for n in node.typeName.names]
-            if names != ["pg_catalog", "bpchar"] or node.typeName.typmods is not None:
+        if isinstance(node, ast.TypeCast) and _plain_literal(node.arg) and node.typeName:
+            type_name = node.typeName
+            names = [n.sval for n in type_name.names or ()]
+            if names != ["pg_catalog", "bpchar"] or type_name.typmods is not None:
                 super().print_node(node.arg)
                 self.write("::")
                 super().print_node(node.typeName)
@@ -111,7 +112,7 @@ def _plain_literal(node: Any) -> bool:
         return True
     val = node.val
     if isinstance(val, ast.Integer):
-        return bool(val.ival >= 0)
+        return (val.ival or 0) >= 0
     if isinstance(val, ast.Float):
         return not str(val.fval).startswith("-")
     return True
