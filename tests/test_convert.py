@@ -11,12 +11,11 @@ from typing import Any
 import psycopg
 import pytest
 import yaml
+from conftest import run_ec
 
 from expandcontract.planning.load_sql import load_sql_text
 from expandcontract.planning.planner import build_plan
 from expandcontract.testing.pytest_plugin import TestDatabase, _database
-
-from conftest import run_ec
 
 RENAME = "ALTER TABLE orders RENAME COLUMN a TO b;\n"
 
