@@ -70,7 +70,7 @@ def _trace(paths: list[str], alembic_config: str | None, dsn: str, copy_schema: 
         for src in read_input(item):
             stmts = split_statements(src)
             traced = trace_statements(dsn, [t for _, t in stmts], copy_schema=copy_schema)
-            for (line, text), tr in zip(stmts, traced):
+            for (line, text), tr in zip(stmts, traced, strict=False):
                 static = [f.rule for f in result.findings
                           if f.file == src.filename and f.line == line]
                 locks = sorted({f"{lk.mode} on {lk.target}" for lk in tr.locks

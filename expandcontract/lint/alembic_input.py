@@ -65,7 +65,15 @@ def versions_directories(ini: str) -> list[Path]:
     missing = [d for d in dirs if not d.is_dir()]
     if missing:
         raise InputError(f"versions directory not found: {missing[0]}", where=ini)
-    return dirs
+    return [_relative(d) for d in dirs]
+
+
+def _relative(path: Path) -> Path:
+    """Shown relative to the working directory when inside it, as the user would type it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 class _Recorder(io.StringIO):

@@ -127,8 +127,9 @@ def lint_source(src: SqlSource, config: LintConfig, dispatch: Dispatch | None = 
     try:
         parsed = json.loads(parse_sql_json(text))
     except ParseError as exc:
-        loc = max(int(getattr(exc, "location", 1) or 1) - 1, 0)
-        # libpg_query reports a 1-based character position.
+        # pglast: ParseError(message, 1-based character position)
+        pos = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 1
+        loc = max(pos - 1, 0)
         byte_loc = loc if isinstance(raw, str) else len(text[:loc].encode())
         line, _ = file_pos(byte_loc)
         raise LintParseError(f"syntax error: {exc.args[0] if exc.args else exc}",

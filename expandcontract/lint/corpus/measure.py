@@ -34,7 +34,7 @@ from psycopg import errors as pgerrors
 
 from ...testing import throwaway_cluster
 from ..trace import LOCK_STRENGTH, filenodes, own_locks, rewritten_between
-from . import BOUNDED, FAILS, GROWS, MEASURED, NONE, Entry, lint_source, load_corpus, load_measured
+from . import BOUNDED, FAILS, GROWS, MEASURED, NONE, Entry, lint_entry, load_corpus, load_measured
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = ROOT / "docs" / "lint" / "corpus.md"
@@ -47,7 +47,7 @@ GROWS_FACTOR = 5.0
 
 PROBES = {
     "items": ("SELECT a FROM items WHERE id = %s", "UPDATE items SET a = a WHERE id = %s"),
-    "mv": ("SELECT a FROM items_mv WHERE id = %s", None),
+    "mv": ("SELECT flag FROM items_mv WHERE id = %s", None),
 }
 
 
@@ -222,19 +222,13 @@ def verdict(big: dict[str, Any], small: dict[str, Any]) -> str:
     return BOUNDED
 
 
-def lint_findings(entry: Entry) -> list[dict[str, str]] | None:
-    """ec lint's findings on the statement itself (None when the lint engine is not there)."""
+def lint_findings(entry: Entry, base: str) -> list[dict[str, str]] | None:
+    """ec lint's findings on the statement (None when the lint engine is not there)."""
     try:
-        from ..engine import lint_text
+        findings = lint_entry(entry, base)
     except ImportError:
         return None
-    text, start = lint_source(entry)
-    end = start + entry.statement.count("\n")
-    return [
-        {"rule": f.rule, "severity": f.severity, "category": getattr(f, "category", "")}
-        for f in lint_text(text, filename=f"corpus/{entry.id}.sql")
-        if start <= f.line <= end
-    ]
+    return [{"rule": f.rule, "severity": f.severity, "category": f.category} for f in findings]
 
 
 def build(cluster_dsn: str, base: str, rows: int) -> None:
@@ -255,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base, entries = load_corpus()
     if args.relint:
-        return relint(entries)
+        return relint(base, entries)
     if args.only:
         entries = [e for e in entries if e.id in set(args.only)]
     started = time.monotonic()
@@ -277,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
                 "id": entry.id, "label": entry.label, "statement": entry.statement,
                 "setup": entry.setup, "transaction": entry.transaction,
                 "big": big, "small": small, "verdict": verdict(big, small),
-                "lint": lint_findings(entry),
+                "lint": lint_findings(entry, base),
             }
             results.append(row)
             print(f"{entry.id:40s} {row['verdict']:30s} reads {big['reads_blocked_ms']:>8} "
@@ -300,12 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def relint(entries: list[Entry]) -> int:
+def relint(base: str, entries: list[Entry]) -> int:
     data = load_measured()
     by_id = {e.id: e for e in entries}
     for row in data["statements"]:
         if row["id"] in by_id:
-            row["lint"] = lint_findings(by_id[row["id"]])
+            row["lint"] = lint_findings(by_id[row["id"]], base)
     MEASURED.write_text(json.dumps(data, indent=1) + "\n")
     DOC.write_text(render_markdown(data))
     print(f"refreshed the lint column of {MEASURED} and {DOC}", file=sys.stderr)

@@ -13,7 +13,7 @@ _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 def print_text(result: LintResult, console: Console) -> None:
     for e in result.errors:
         where = f"{e.file}:{e.line}" if e.line else e.file
-        console.print(f"[bold]{escape(where)}[/]: [bold red]parse error[/]: {escape(e.message)}")
+        console.print(f"[bold]{escape(where)}[/]: [bold red]not linted[/]: {escape(e.message)}")
     for f in result.findings:
         console.print(f"[bold]{escape(f.file)}:{f.line}:{f.column}[/]: "
                       f"[{_STYLE[f.severity]}]{f.severity}[/] [dim]\\[{f.rule}][/] "

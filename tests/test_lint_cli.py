@@ -1,0 +1,178 @@
+"""ec lint end to end: inputs, exit codes, output formats, config and suppressions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import run_ec
+
+from expandcontract.errors import InputError
+from expandcontract.lint.config import LintConfig, load_config
+from expandcontract.lint.engine import lint_paths, lint_text
+from expandcontract.lint.reporters import sarif
+
+BAD = "SET lock_timeout = '1s';\nCREATE INDEX orders_email_idx ON orders (email);\n"
+CLEAN = "SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY orders_email_idx ON orders (email);\n"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "migrations" / "sub").mkdir(parents=True)
+    (tmp_path / "migrations" / "001_bad.sql").write_text(BAD)
+    (tmp_path / "migrations" / "sub" / "002_clean.sql").write_text(CLEAN)
+    return tmp_path
+
+
+def test_exit_codes_clean_findings_and_parse_error(tree: Path) -> None:
+    clean = run_ec("lint", str(tree / "migrations" / "sub"))
+    assert clean.returncode == 0 and "0 error(s)" in clean.stdout
+    bad = run_ec("lint", str(tree / "migrations"))
+    assert bad.returncode == 1
+    assert "001_bad.sql:2:1" in bad.stdout and "require-concurrent-index" in bad.stdout
+    assert "fix: CREATE INDEX CONCURRENTLY" in bad.stdout
+    (tree / "broken.sql").write_text("SELECT 1;\n\nALTER TABLE t ADD COLUM x int;\n")
+    broken = run_ec("lint", str(tree / "broken.sql"))
+    assert broken.returncode == 2
+    assert "broken.sql:3" in broken.stdout and "Traceback" not in broken.stderr
+
+
+def test_missing_path_and_unknown_rule_option_are_usage_errors(tree: Path) -> None:
+    missing = run_ec("lint", str(tree / "nope.sql"))
+    assert missing.returncode == 2 and "nope.sql" in missing.stderr
+    unknown = run_ec("lint", "--disable", "no-such-rule", str(tree))
+    assert unknown.returncode == 2 and "no-such-rule" in unknown.stderr
+
+
+def test_stdin_glob_and_gcc_format(tree: Path) -> None:
+    piped = run_ec("lint", "-", "--format", "gcc", input=BAD)
+    assert piped.returncode == 1
+    assert piped.stdout.startswith("<stdin>:2:1: error: CREATE INDEX")
+    assert piped.stdout.rstrip().endswith("[require-concurrent-index]")
+    globbed = run_ec("lint", str(tree / "migrations" / "**" / "*.sql"), "--format", "json")
+    data = json.loads(globbed.stdout)
+    assert data["files"] == 2 and data["statements"] == 4
+    assert [f["rule"] for f in data["findings"]] == ["require-concurrent-index"]
+    assert data["findings"][0]["category"] == "locking"
+
+
+def test_github_annotations(tree: Path) -> None:
+    proc = run_ec("lint", str(tree / "migrations" / "001_bad.sql"), "--format", "github")
+    line = proc.stdout.splitlines()[0]
+    assert line.startswith("::error file=")
+    assert ",line=2,col=1,title=ec lint%3A require-concurrent-index::CREATE INDEX" in line
+
+
+def test_no_colour_when_piped(tree: Path) -> None:
+    proc = run_ec("lint", str(tree / "migrations"), env={"TERM": "xterm-256color"})
+    assert "\x1b[" not in proc.stdout
+
+
+def test_disable_enable_and_pg_version_flags(tree: Path) -> None:
+    target = str(tree / "migrations" / "001_bad.sql")
+    assert run_ec("lint", "--disable", "require-concurrent-index", target).returncode == 0
+    (tree / "old.sql").write_text("SET lock_timeout = '1s';\n"
+                                  "ALTER TABLE t ADD COLUMN s text DEFAULT 'x';\n")
+    assert run_ec("lint", str(tree / "old.sql")).returncode == 0
+    old = run_ec("lint", "--pg-version", "10", str(tree / "old.sql"), "--format", "json")
+    assert [f["rule"] for f in json.loads(old.stdout)["findings"]] == ["ban-volatile-default"]
+
+
+def test_pyproject_config_is_found_upwards_and_flags_override(tree: Path) -> None:
+    (tree / "pyproject.toml").write_text(
+        "[tool.expandcontract.lint]\npg_version = 10\n"
+        "disable = [\"require-concurrent-index\"]\n"
+        "severity = { \"prefer-text\" = \"error\" }\n")
+    config = load_config(start=tree / "migrations" / "sub")
+    assert config.pg_version == 10 and "require-concurrent-index" in config.disable
+    result = lint_paths([str(tree / "migrations")], config)
+    assert result.findings == []
+    styled = lint_text("CREATE TABLE n (name varchar(10));", config=config)
+    assert [(f.rule, f.severity) for f in styled] == [("prefer-text", "error")]
+    again = config.with_overrides(enable=["require-concurrent-index"])
+    assert [f.rule for f in lint_paths([str(tree / "migrations")], again).findings] == [
+        "require-concurrent-index"]
+    (tree / "pyproject.toml").write_text("[tool.expandcontract.lint]\nbogus = 1\n")
+    with pytest.raises(InputError, match="bogus"):
+        load_config(start=tree)
+
+
+def test_ignore_file_and_next_statement_suppressions() -> None:
+    sql = ("-- ec:ignore-file require-lock-timeout\n"
+           "-- ec:ignore ban-drop-column dropped in v41, gate checked\n"
+           "ALTER TABLE orders DROP COLUMN legacy;\n"
+           "ALTER TABLE orders DROP COLUMN other;\n")
+    found = [(f.line, f.rule) for f in lint_text(sql)]
+    assert found == [(4, "ban-drop-column")]
+
+
+def test_file_context_exempts_new_objects_and_tracks_transactions() -> None:
+    sql = ("SET lock_timeout = '1s';\n"
+           "BEGIN;\n"
+           "CREATE TABLE audit (id bigint PRIMARY KEY, at timestamptz);\n"
+           "CREATE INDEX audit_at_idx ON audit (at);\n"
+           "ALTER TABLE audit ADD CONSTRAINT c CHECK (id > 0);\n"
+           "COMMIT;\n")
+    assert lint_text(sql) == []
+
+
+def test_non_ascii_text_keeps_columns_right() -> None:
+    sql = "SELECT 'ünïcödé';  CREATE INDEX i ON t (a);"
+    (f,) = [f for f in lint_text(sql) if f.rule == "require-concurrent-index"]
+    assert (f.line, f.column) == (1, 20)  # characters, not UTF-8 bytes
+
+
+def _sarif_subset_schema() -> dict:
+    """The parts of the official SARIF 2.1.0 schema (sarif-schema-2.1.0.json) that constrain
+    what ec emits: required properties, enums and minimums, transcribed by hand because the
+    official file cannot be downloaded at test time."""
+    message = {"type": "object", "anyOf": [{"required": ["text"]}, {"required": ["id"]}]}
+    region = {"type": "object", "properties": {
+        "startLine": {"type": "integer", "minimum": 1},
+        "startColumn": {"type": "integer", "minimum": 1}}}
+    location = {"type": "object", "properties": {"physicalLocation": {
+        "type": "object", "properties": {
+            "artifactLocation": {"type": "object", "properties": {"uri": {"type": "string"}}},
+            "region": region}}}}
+    level = {"enum": ["none", "note", "warning", "error"]}
+    return {
+        "type": "object",
+        "required": ["version", "runs"],
+        "properties": {
+            "version": {"enum": ["2.1.0"]},
+            "runs": {"type": "array", "items": {
+                "type": "object", "required": ["tool"],
+                "properties": {
+                    "tool": {"type": "object", "required": ["driver"], "properties": {
+                        "driver": {"type": "object", "required": ["name"], "properties": {
+                            "name": {"type": "string"},
+                            "rules": {"type": "array", "items": {
+                                "type": "object", "required": ["id"], "properties": {
+                                    "shortDescription": message, "fullDescription": message,
+                                    "defaultConfiguration": {"type": "object",
+                                                             "properties": {"level": level}},
+                                    "helpUri": {"type": "string", "format": "uri"}}}}}}}},
+                    "results": {"type": "array", "items": {
+                        "type": "object", "required": ["message"], "properties": {
+                            "ruleId": {"type": "string"},
+                            "ruleIndex": {"type": "integer", "minimum": -1},
+                            "level": level, "message": message,
+                            "locations": {"type": "array", "items": location}}}},
+                    "invocations": {"type": "array", "items": {
+                        "type": "object", "required": ["executionSuccessful"]}}}}},
+        },
+    }
+
+
+def test_sarif_is_valid_and_points_at_the_finding(tree: Path) -> None:
+    result = lint_paths([str(tree / "migrations")], LintConfig())
+    log = json.loads(sarif.render(result))
+    jsonschema.validate(log, _sarif_subset_schema())
+    (res,) = log["runs"][0]["results"]
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[res["ruleIndex"]]["id"] == res["ruleId"] == "require-concurrent-index"
+    loc = res["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"].endswith("migrations/001_bad.sql")
+    assert loc["region"]["startLine"] == 2 and res["level"] == "error"
