@@ -76,7 +76,8 @@ def test_create_table_composite_key_and_table_constraints() -> None:
     [
         ("CREATE TEMP TABLE t (a int)", "TEMPORARY"),
         ("CREATE UNLOGGED TABLE t (a int)", "UNLOGGED"),
-        ("CREATE TABLE t (a int) PARTITION BY RANGE (a)", "partspec"),
+        ("CREATE TABLE t (a int) PARTITION BY RANGE (a)", "PARTITION BY"),
+        ("CREATE TABLE t (a text COLLATE \"C\")", "COLLATE"),
         ("CREATE TABLE t (a int GENERATED ALWAYS AS IDENTITY)", "IDENTITY"),
         ("CREATE TABLE t (LIKE u)", "LIKE"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ OUTPUT_SUFFIXES = {".yaml", ".yml", ".json"}
 
 class _BlockDumper(yaml.SafeDumper):
     """Block style throughout; multi-line SQL as literal blocks (``|``), as a person writes it."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)  # lists indented under their key
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -92,7 +96,9 @@ def convert_command(file: Path, output: Path | None) -> None:
         except OSError as exc:
             raise InputError(f"cannot write: {exc.strerror or exc}", where=str(output)) from None
     console = stderr_console()
-    for note in migration.notes:
+    # On a terminal the notes are right there as comments; otherwise say them on stderr.
+    show_notes = output is not None or not sys.stdout.isatty()
+    for note in migration.notes if show_notes else []:
         console.print(f"note: {note}", highlight=False, markup=False)
     if output is not None:
         console.print(

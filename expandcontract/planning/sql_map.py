@@ -57,10 +57,26 @@ def _list_names(obj: dict[str, Any]) -> list[str]:
     return _strings(obj.get("List", {}).get("items", []))
 
 
+# Parse-tree fields as the SQL clauses people know them by.
+_CLAUSES = {
+    "collClause": "COLLATE", "partspec": "PARTITION BY", "partbound": "PARTITION OF",
+    "options": "WITH (...)", "tableSpace": "TABLESPACE", "tablespacename": "TABLESPACE",
+    "inhRelations": "INHERITS", "ofTypename": "OF type", "accessMethod": "USING (access method)",
+    "nulls_not_distinct": "NULLS NOT DISTINCT", "deferrable": "DEFERRABLE",
+    "initdeferred": "INITIALLY DEFERRED", "is_no_inherit": "NO INHERIT",
+    "fk_del_set_cols": "ON DELETE SET NULL/DEFAULT (columns)", "storage": "STORAGE",
+    "compression": "COMPRESSION", "identity": "IDENTITY", "generated": "GENERATED",
+    "including": "INCLUDE", "indexspace": "USING INDEX TABLESPACE", "oncommit": "ON COMMIT",
+    "constraints": "constraints", "where_clause": "WHERE", "exclusions": "EXCLUDE",
+    "storage_name": "STORAGE", "fdwoptions": "OPTIONS", "pktable": "REFERENCES",
+    "indexname": "USING INDEX", "raw_default": "USING", "idxcomment": "COMMENT",
+}
+
+
 def _unknown_keys(node: dict[str, Any], known: set[str], what: str) -> None:
-    extra = sorted(k for k in node if k not in known)
+    extra = sorted({_CLAUSES.get(k, k) for k in node if k not in known})
     if extra:
-        raise Unmappable(f"{what} uses {', '.join(extra)}, which ec does not map")
+        raise Unmappable(f"{what} with {', '.join(extra)} is not mapped")
 
 
 _RANGEVAR_KEYS = {"relname", "schemaname", "inh", "relpersistence", "location"}
@@ -665,7 +681,10 @@ _REASONS = {
 
 
 def reason_for(st: Statement) -> str:
-    return _REASONS.get(st.kind, f"{st.kind.removesuffix('Stmt')} statements have no ec operation")
+    if st.kind in _REASONS:
+        return _REASONS[st.kind]
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", st.kind.removesuffix("Stmt")).upper()
+    return f"{words} has no ec operation"
 
 
 def _raw_for(st: Statement, reason: str) -> RawItem:
