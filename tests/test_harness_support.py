@@ -224,6 +224,8 @@ def naive_sql(document: dict[str, Any]) -> list[str]:
                 using = f.get("up") or f"CAST({c} AS {f['type']})"
                 out.append(f"ALTER TABLE {t} ALTER COLUMN {c} TYPE {f['type']} USING ({using})")
             if f.get("nullable") is False:
+                if f.get("up") and not f.get("type"):  # up fills the NULLs (no type change)
+                    out.append(f"UPDATE {t} SET {c} = ({f['up']}) WHERE {c} IS NULL")
                 out.append(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL")
             elif f.get("nullable") is True:
                 out.append(f"ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL")
