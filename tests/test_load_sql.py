@@ -381,6 +381,7 @@ def test_transaction_control_and_timeouts_are_dropped_with_a_note() -> None:
         ("ALTER TABLE t ADD COLUMN;", "m.sql:1:25"),
         ("-- ünïcödé\nSELECT 1;\n\nCREATE TABEL x (a int);", "m.sql:4:8"),
         ("SELECT 'unterminated", "m.sql:1:8"),
+        ("SELECT 1;\n\\set ON_ERROR_STOP on\n", "m.sql:2:1"),
     ],
 )
 def test_syntax_error_names_file_line_and_column(sql: str, where: str) -> None:
@@ -389,6 +390,13 @@ def test_syntax_error_names_file_line_and_column(sql: str, where: str) -> None:
     assert info.value.where == where
     assert "syntax error" in info.value.message or "unterminated" in info.value.message
     assert "\n" not in info.value.one_line()
+    if "\\set" in sql:
+        assert "psql meta-commands" in info.value.message
+
+
+def test_byte_order_mark_is_ignored() -> None:
+    m = load("\ufeffALTER TABLE t DROP COLUMN c;")
+    assert [op.origin for op in m.operations] == ["m.sql:1"]
 
 
 @pytest.mark.parametrize("sql", ["", "   \n", "-- only a comment\n/* and another */\n"])

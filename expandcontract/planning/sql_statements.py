@@ -51,12 +51,16 @@ def _syntax_error(text: str, filename: str, exc: ParseError) -> InputError:
         return InputError(f"SQL syntax error: {message}", where=filename)
     offset = min(offset, len(text))
     line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    line_start = text.rfind("\n", 0, offset) + 1
+    column = offset - line_start + 1
+    if text[line_start:].lstrip().startswith("\\"):
+        message += " (psql meta-commands such as \\i or \\set are not SQL)"
     return InputError(f"SQL syntax error: {message}", where=f"{filename}:{line}:{column}")
 
 
 def split_statements(text: str, filename: str) -> list[Statement]:
     """Parse ``text``; raise InputError naming file:line:column on a syntax error."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not SQL
     try:
         parsed = json.loads(parse_sql_json(text))
     except ParseError as exc:
