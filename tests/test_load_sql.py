@@ -464,3 +464,22 @@ def test_deparse_round_trips(expr: str) -> None:
     tree = json.loads(parse_sql_json(f"SELECT {expr}"))["stmts"][0]["stmt"]
     text = deparse(tree["SelectStmt"]["targetList"][0]["ResTarget"]["val"])
     assert pglast.parse_sql(f"SELECT {text}")[0].stmt == pglast.parse_sql(f"SELECT {expr}")[0].stmt
+
+
+@pytest.mark.parametrize(
+    "type_text",
+    ["int", "integer", "bigint", "smallint", "boolean", "bool", "real", "float8", "double precision",
+     "text", "timestamptz", "timestamp with time zone", "uuid", "jsonb", "varchar(20)", "numeric(10,2)",
+     "int[]", "public.mood", '"My Type"', '"user"', "interval day to second", "bit(3)", "char",
+     "citext", "serial", "my_type"],
+)
+def test_type_text_fast_path_agrees_with_the_printer(type_text: str) -> None:
+    import json
+
+    from pglast.parser import parse_sql_json
+
+    from expandcontract.planning.sql_deparse import type_sql
+
+    stmt = json.loads(parse_sql_json(f"CREATE TABLE t (c {type_text})"))["stmts"][0]["stmt"]
+    type_name = stmt["CreateStmt"]["tableElts"][0]["ColumnDef"]["typeName"]
+    assert type_sql(type_name) == deparse({"TypeName": type_name})
