@@ -200,6 +200,19 @@ def test_alter_column_null_and_default() -> None:
     ]
 
 
+def test_alter_column_subcommands_on_one_column_become_one_operation() -> None:
+    assert docs(
+        "ALTER TABLE t ALTER COLUMN n TYPE bigint USING n::bigint, ALTER COLUMN n SET NOT NULL, "
+        "ALTER COLUMN n SET DEFAULT 0, ALTER COLUMN m DROP DEFAULT, ALTER COLUMN n DROP DEFAULT;"
+    ) == [
+        {"alter_column": {"table": "t", "column": "n", "type": "bigint", "up": "CAST(n AS bigint)",
+                          "nullable": False, "default": "0"}},
+        {"alter_column": {"table": "t", "column": "m", "drop_default": True}},
+        # Conflicts with the SET DEFAULT above: kept separate, in order.
+        {"alter_column": {"table": "t", "column": "n", "drop_default": True}},
+    ]
+
+
 # --- indexes -------------------------------------------------------------------------------
 
 def test_create_index_always_concurrent() -> None:

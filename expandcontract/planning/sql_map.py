@@ -305,7 +305,7 @@ class Mapper:
                 # Keep just this subcommand raw, in its place; the others still map.
                 sql = st.text if len(cmds) == 1 else deparse({"AlterTableStmt": {**node, "cmds": [cmd]}})
                 items.append(RawItem(sql, str(exc)))
-        return items
+        return _merge_alter_columns(items)
 
     def _alter_cmd(self, sub: dict[str, Any], table: dict[str, str]) -> list[Item]:
         subtype = sub.get("subtype")
@@ -542,6 +542,32 @@ class Mapper:
         if node.get("indexIncludingParams"):
             fields["include"] = _index_columns(node["indexIncludingParams"])
         return fields
+
+
+def _merge_alter_columns(items: list[Item]) -> list[Item]:
+    """``ALTER COLUMN c TYPE x, ALTER COLUMN c SET NOT NULL`` in one statement is one change of
+    c (PostgreSQL applies the subcommands together): make it one alter_column, so the column
+    is rebuilt once. Only when the fields do not overlap and no raw subcommand sits between."""
+    out: list[Item] = []
+    open_items: dict[str, OpItem] = {}
+    for item in items:
+        if isinstance(item, OpItem) and item.type == "alter_column":
+            target = open_items.get(item.fields["column"])
+            keys = _alter_keys(item)
+            if target is not None and not (keys & _alter_keys(target)):
+                target.fields.update({k: v for k, v in item.fields.items() if k not in target.fields})
+                target.notes.extend(item.notes)
+                continue
+            open_items[item.fields["column"]] = item
+        elif isinstance(item, RawItem):
+            open_items.clear()
+        out.append(item)
+    return out
+
+
+def _alter_keys(item: OpItem) -> set[str]:
+    keys = set(item.fields) - {"table", "schema", "column"}
+    return keys | ({"default"} if "drop_default" in keys else set())
 
 
 def _index_columns(params: list[dict[str, Any]]) -> list[str]:
