@@ -4,6 +4,8 @@ never a half-applied database."""
 
 from __future__ import annotations
 
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,13 +103,22 @@ def test_corpus_is_big_enough() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
 
 
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory, live_dsn: str) -> dict[str, Any]:
+    """Run the whole corpus at once, in parallel (each `ec` run is a fresh process)."""
+
+    def one(case: Case) -> tuple[Path, subprocess.CompletedProcess[str]]:
+        path = make_path(case, tmp_path_factory.mktemp(case.id))
+        args = ["plan", str(path)] + (["--dsn", live_dsn] if case.live else [])
+        return path, run_ec(*args)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        return dict(zip([c.id for c in CASES], pool.map(one, CASES), strict=True))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input(case: Case, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    path = make_path(case, tmp_path)
-    args = ["plan", str(path)]
-    if case.live:
-        args += ["--dsn", request.getfixturevalue("live_dsn")]
-    result = run_ec(*args)
+def test_bad_input(case: Case, results: dict[str, Any]) -> None:
+    path, result = results[case.id]
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EXAMPLES, ROOT, run_ec
@@ -19,6 +22,15 @@ def example(name: str) -> Path:
     return EXAMPLES / name / f"{name}.yaml"
 
 
+@pytest.fixture(scope="module")
+def runs() -> dict[tuple[str, str], subprocess.CompletedProcess[str]]:
+    """`ec plan` of every example in both formats, run in parallel (fresh processes)."""
+    jobs = [(name, fmt) for name in NAMES for fmt in ("text", "json")]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        done = pool.map(lambda job: run_ec("plan", str(example(job[0])), "--format", job[1]), jobs)
+        return dict(zip(jobs, done, strict=True))
+
+
 def test_every_example_is_listed() -> None:
     assert len(NAMES) >= 7
     readme = (EXAMPLES / "README.md").read_text()
@@ -27,8 +39,8 @@ def test_every_example_is_listed() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_plan_json_matches_reviewed(name: str) -> None:
-    result = run_ec("plan", str(example(name)), "--format", "json")
+def test_plan_json_matches_reviewed(name: str, runs: dict[tuple[str, str], Any]) -> None:
+    result = runs[(name, "json")]
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     # The source path depends on where the checkout lives: compare it relative to the root.
@@ -43,8 +55,8 @@ def test_plan_json_matches_reviewed(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_plan_text_shows_three_phases(name: str) -> None:
-    result = run_ec("plan", str(example(name)))
+def test_plan_text_shows_three_phases(name: str, runs: dict[tuple[str, str], Any]) -> None:
+    result = runs[(name, "text")]
     assert result.returncode == 0, result.stderr
     out = result.stdout
     positions = [out.index(h) for h in ("Phase 1: expand", "Phase 2: backfill", "Phase 3: contract")]

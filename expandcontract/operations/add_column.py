@@ -7,12 +7,10 @@ versions that do not know it yet, and the backfill fills the existing rows from 
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import field_validator
 
 from ..errors import InputError
-from ..planning.steps import Backfill, Lock, Requirement, RequirementKind, Step
+from ..planning.steps import Backfill, Lock, Requirement, RequirementKind, Step, TableRef
 from ..sqltext import bounded_name, ident
 from . import _steps as s
 from . import _sync
@@ -206,7 +204,7 @@ class AddColumn(TableOperation):
             )
         ]
 
-    def tables(self) -> list[Any]:
+    def tables(self) -> list[TableRef]:
         refs = [self.ref]
         if self.column.references is not None:
             refs.append(self.column.references.ref)
