@@ -53,7 +53,8 @@ def register(db, name: str, *backfills: Backfill, phase: str = "expanded") -> No
     """A migration record as `ec expand` leaves it, with these backfills in its stored plan."""
     with db.connect() as conn:
         store.ensure_state(conn)
-        store.create_migration(conn, name, {"name": name, "operations": []}, None,
+        document = {"name": name, "operations": [{"sql": {"up": "SELECT 1"}}]}
+        store.create_migration(conn, name, document, None,
                                {"backfill": [backfill_to_json(b) for b in backfills]})
         store.set_phase(conn, name, phase)
 
@@ -221,6 +222,12 @@ def test_pause_and_resume_from_another_process(ec_db):
     time.sleep(1.0)
     assert batches_committed(ec_db, "pz") == count
     assert proc.poll() is None
+    # `ec status`, as from another host, shows the same state and reason.
+    status = run_ec("status", "pz", "--dsn", ec_db.dsn, "--format", "json")
+    assert status.returncode == 0, status.stderr
+    [shown] = json.loads(status.stdout)["migrations"][0]["backfill"]
+    assert shown["state"] == "paused" and "peak hour" in shown["throttle_reason"]
+    assert 0 < shown["rows_done"] < rows
     resumed = run_ec("resume", "pz", "--dsn", ec_db.dsn)
     assert resumed.returncode == 0 and "resumed" in resumed.stdout
     out, err = proc.communicate(timeout=120)
@@ -247,3 +254,26 @@ def test_sigint_finishes_the_batch_and_saves_the_cursor(ec_db):
     again = run_ec("backfill", "ci", "--dsn", ec_db.dsn, "--format", "json")
     assert again.returncode == 0, again.stderr
     assert hits(ec_db) == {1: rows}
+
+
+def test_expand_then_backfill_then_evidence_end_to_end(ec_db, tmp_path):
+    make_items(ec_db, 5_000)
+    migration = tmp_path / "items_c.yaml"
+    migration.write_text(
+        "name: items_c\noperations:\n  - add_column:\n      table: items\n      column:\n"
+        "        name: c\n        type: integer\n        nullable: true\n      up: a * 3\n"
+    )
+    expanded = run_ec("expand", str(migration), "--dsn", ec_db.dsn)
+    assert expanded.returncode == 0, expanded.stderr
+    done = run_ec("backfill", "items_c", "--dsn", ec_db.dsn, "--verify", "--batch-size", "333")
+    assert done.returncode == 0, done.stderr
+    # Not a terminal: JSON lines even without --format json.
+    [verify] = [ln for ln in json_lines(done.stdout) if ln["event"] == "verify"]
+    assert verify["differences"] == 0 and verify["verified"] is True
+    assert ec_db.scalar("SELECT count(*) FROM items WHERE c IS DISTINCT FROM a * 3") == 0
+    status = run_ec("status", "items_c", "--dsn", ec_db.dsn, "--format", "json")
+    [shown] = json.loads(status.stdout)["migrations"][0]["backfill"]
+    assert shown["state"] == "done" and shown["verified"] is True and shown["rows_done"] == 5_000
+    backfill_gate = [e for e in json.loads(status.stdout)["migrations"][0]["gate"]["evidence"]
+                     if e["source"] == "backfill"]
+    assert backfill_gate and backfill_gate[0]["verdict"] == "pass"
