@@ -3,6 +3,8 @@ expand, so rollback has nothing to undo."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from ..errors import InputError
@@ -42,6 +44,13 @@ class DropIndex(Operation):
                 f"index {self.name!r} backs constraint {row[1]!r}: drop the constraint instead "
                 "(a 'sql' operation in the contract phase)", where=self.origin,
             )
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            self.type_name: self.model_dump(
+                mode="json", exclude_none=True, exclude_defaults=True, by_alias=True
+            )
+        }
 
     def contract(self, ctx: PlanContext) -> list[Step]:
         return [s.drop_index(self.table_ref, self.schema_, self.name)]
