@@ -17,7 +17,7 @@ import psycopg
 from ..db import connect
 from ..errors import BlockedError, InputError
 from ..planning.model import Migration
-from . import store
+from . import precontract, store
 from .executor import ExecOptions, Executor, Reporter
 from .lock import MigrationLock
 from .precontract import Evidence, GateOptions, collect_evidence
@@ -80,6 +80,9 @@ def expand(dsn: str, migration: Migration, options: ExecOptions,
             with conn.transaction():
                 store.set_phase(conn, name, "expanded")
                 store.audit(conn, name, "expanded", {"round": record.round})
+            # Evidence providers that need a "before" snapshot (pg_stat_statements) take it now,
+            # in their own transaction: a failure there must not undo the phase change.
+            precontract.after_expand(conn, record)
             return Outcome(name, "expanded", f"migration {name} expanded")
         return Outcome(name, "expanded", f"migration {name} is already expanded")
 
