@@ -252,3 +252,28 @@ def test_example_applies(ec_db: Any, name: str) -> None:
         run_steps(conn, plan.contract)
         no_ec_leftovers(conn)
         FINAL[name](conn)
+
+
+def test_rename_carries_unique_constraint_and_reports_the_rest(ec_db: Any, tmp_path: Path) -> None:
+    """A UNIQUE constraint on the renamed column comes back under its name on the new column;
+    an expression index and a CHECK are not carried over, and the plan says so."""
+    migration = tmp_path / "m.yaml"
+    migration.write_text("operations:\n  - rename_column: {table: t, column: code, to: sku}\n")
+    with ec_db.connect() as conn:
+        conn.execute(
+            "CREATE TABLE t (id int PRIMARY KEY, code text CONSTRAINT t_code_key UNIQUE "
+            "CONSTRAINT t_code_len CHECK (length(code) < 10));"
+            "CREATE INDEX t_lower_code ON t (lower(code));"
+            "INSERT INTO t SELECT i, 'c' || i FROM generate_series(1, 100) i"
+        )
+        plan = live_plan(conn, migration)
+        notes = " ".join(plan.operations[0].notes)
+        assert "t_lower_code" in notes and "t_code_len" in notes
+        run_steps(conn, plan.expand)
+        run_backfills(conn, plan)
+        run_steps(conn, plan.contract)
+        no_ec_leftovers(conn)
+        assert constraint(conn, "t", "t_code_key") == ("u", True)
+        assert "(sku)" in scalar(conn, "SELECT pg_get_indexdef('t_code_key'::regclass)")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("INSERT INTO t VALUES (1000, 'c1')")

@@ -111,11 +111,15 @@ class Shadow:
         ]
 
     def contract(self) -> list[Step]:
+        # Order matters: the trigger goes first (the gate has shown no old-shape writer is
+        # left), then the default (before NOT NULL, so writers relying on it never fail), then
+        # NOT NULL, and only then the old column.
         t = self.table
-        steps: list[Step] = []
+        steps: list[Step] = list(_sync.remove_steps(t, self.sync_name))
+        if self.default is not None:
+            steps.append(s.set_default(t, self.new, self.default))
         if self.not_null:
             steps += s.not_null_contract(t, self.new)
-        steps += _sync.remove_steps(t, self.sync_name)
         if self.take_old_name:
             steps.append(
                 Step(
@@ -134,8 +138,6 @@ class Shadow:
             )
         else:
             steps.append(s.drop_column(t, self.old, f"replaced by {self.new}"))
-        if self.default is not None:
-            steps.append(s.set_default(t, self.final, self.default))
         for idx in self.indexes:
             tmp = self.index_tmp_name(idx)
             if idx.constraint:
