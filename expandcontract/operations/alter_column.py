@@ -267,6 +267,11 @@ class AlterColumn(TableOperation):
                 f"{self.column}"
             )
             out += sh.notes
+        if self.nullable is False and self.type is None and self.up is None:
+            out.append(
+                f"from expand on, an update of a row whose {self.column} is NULL fails the check; "
+                "give up to fill such rows (backfill and trigger)"
+            )
         if self.default is not None and self.type is None and ctx.catalog is None:
             out.append("planned without a database: rollback does not restore the previous default")
         if self.nullable is True and ctx.catalog is None:
