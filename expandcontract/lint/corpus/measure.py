@@ -306,6 +306,16 @@ def relint(base: str, entries: list[Entry]) -> int:
     return 0
 
 
+def _strongest_per_relation(locks: list[str]) -> str:
+    """"ShareLock(items), AccessShareLock(items)" -> "ShareLock(items)": the one that matters."""
+    best: dict[str, str] = {}
+    for text in locks:
+        mode, _, rel = text.rstrip(")").partition("(")
+        if rel not in best or LOCK_STRENGTH.index(mode) > LOCK_STRENGTH.index(best[rel]):
+            best[rel] = mode
+    return ", ".join(f"{mode}({rel})" for rel, mode in sorted(best.items())) or "-"
+
+
 def _lint_cell(lint: list[dict[str, str]] | None) -> str:
     if lint is None:
         return "(lint not run)"
@@ -313,6 +323,28 @@ def _lint_cell(lint: list[dict[str, str]] | None) -> str:
         return "-"
     order = {"error": 0, "warning": 1, "info": 2}
     return ", ".join(f"{f['rule']} ({f['severity']})" for f in sorted(lint, key=lambda f: order.get(f["severity"], 3)))
+
+
+def _agreement(data: dict[str, Any]) -> list[str]:
+    rows = [r for r in data["statements"] if r["lint"] is not None]
+    if not rows:
+        return []
+    grows = [r for r in rows if r["verdict"] == GROWS]
+    none = [r for r in rows if r["verdict"] == NONE]
+    caught = [r for r in grows if any(f["severity"] == "error" for f in r["lint"])]
+    wrong = [r for r in none if any(f["severity"] == "error" and f["category"] in ("locking", "transaction")
+                                    for f in r["lint"])]
+    breaking = [r for r in none if any(f["severity"] == "error" and f["category"] == "breaking" for f in r["lint"])]
+    return [
+        f"**Agreement:** `ec lint` gives an error for {len(caught)} of the {len(grows)} statements that "
+        f"block for a time that grows with the table, and a locking/transaction error for "
+        f"{len(wrong)} of the {len(none)} that block nothing"
+        + (f" ({', '.join(r['id'] for r in wrong)})" if wrong else "")
+        + f". {len(breaking)} statements that block nothing are still errors because they break the "
+        "running application (rename, drop, TRUNCATE...): that is a breaking-change rule, not a "
+        "locking one.",
+        "",
+    ]
 
 
 def render_markdown(data: dict[str, Any]) -> str:
@@ -339,6 +371,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         "gives an error for every statement that grows with the table and no locking error for one "
         "that blocks nothing.",
         "",
+        *_agreement(data),
         "Times in ms. Reads/writes blocked at "
         f"{rows['big'] // 1000}k rows (and at {rows['small'] // 1000}k); \"-\" = not probed.",
         "",
@@ -355,7 +388,7 @@ def render_markdown(data: dict[str, Any]) -> str:
 
         stmt = r["statement"].replace("|", "\\|")
         setup = f"<br>after: `{'; '.join(r['setup'])}`".replace("|", "\\|") if r["setup"] else ""
-        locks = ", ".join(big["locks"]) if big["locks"] else "-"
+        locks = _strongest_per_relation(big["locks"])
         out.append(
             f"| **{r['label']}**<br>`{stmt}`{setup} | {pair('reads_blocked_ms')} | "
             f"{pair('writes_blocked_ms')} | {big['duration_ms']:.0f} ({small['duration_ms']:.0f}) | "
