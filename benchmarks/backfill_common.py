@@ -29,9 +29,11 @@ def backfill_of(table: str) -> Backfill:
 
 
 def make_table(conn: psycopg.Connection, table: str, rows: int) -> None:
-    """(id bigint PK, a int, b int NULL): every row to do; vacuumed and analyzed."""
+    """(id bigint PK, a int, b int NULL): every row to do; vacuumed, analyzed, no autovacuum."""
     conn.execute(f"DROP TABLE IF EXISTS {table}")
-    conn.execute(f"CREATE TABLE {table} (id bigint PRIMARY KEY, a int NOT NULL, b int)")
+    # Autovacuum off: a vacuum of one contender's dead rows must not run during the other's turn.
+    conn.execute(f"CREATE TABLE {table} (id bigint PRIMARY KEY, a int NOT NULL, b int)"
+                 " WITH (autovacuum_enabled = false)")
     conn.execute(f"INSERT INTO {table} (id, a) SELECT g, g % 100000 FROM generate_series(1, {rows}) g")
     conn.execute(f"VACUUM ANALYZE {table}")
     conn.execute("CHECKPOINT")
