@@ -1,0 +1,267 @@
+"""One worker: lease a key range, update it batch by batch, each batch exactly once.
+
+Exactly-once argument: a batch's UPDATE and the advance of its range's cursor commit in the
+same transaction, under a row lock on the range that also checks this worker still owns the
+lease. A crash before COMMIT rolls back both (the rows are redone by whoever takes the range
+over); a crash after COMMIT leaves both (the cursor is past those rows). Ranges are handed out
+from a frontier on the job row under its lock, so no two ranges overlap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+
+from ..errors import ExecutionError
+from .batching import Boundary, Key, KeySpec, next_boundary, update_sql
+from .controller import Controller
+from .job import Job, Options
+from .rate import BatchSizer
+from .state import BATCHES, JOBS, RANGES
+from .tracker import Tracker
+
+RETRYABLE = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected,
+             psycopg.errors.SerializationFailure)
+
+
+@dataclass
+class Lease:
+    range_no: int
+    lo: Key | None
+    hi: Key | None
+    # Set when this worker just claimed the range: its size is known, no second boundary scan.
+    claimed: Boundary | None = None
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(
+        self, connect: Callable[[], psycopg.Connection], job: Job, key: KeySpec, options: Options,
+        controller: Controller, sizer: BatchSizer, tracker: Tracker, stop: threading.Event,
+    ) -> None:
+        self.connect = connect
+        self.job = job
+        self.key = key
+        self.options = options
+        self.controller = controller
+        self.sizer = sizer
+        self.tracker = tracker
+        self.stop = stop
+        self.id = worker_id()
+        self.error: BaseException | None = None
+        self.conn: psycopg.Connection | None = None
+        self.lease: Lease | None = None
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            self.conn = self.connect()
+            self._loop(self.conn)
+        except BaseException as exc:  # reported by the runner on the main thread
+            self.error = exc
+            self.stop.set()
+        finally:
+            if self.conn is not None:
+                with contextlib.suppress(Exception):
+                    self.conn.close()
+
+    def _loop(self, conn: psycopg.Connection) -> None:
+        me = self._identity(conn)
+        while not self.stop.is_set():
+            if not self._wait_until_clear(conn):
+                return
+            if self.lease is None:
+                self.lease = self._take_over(conn, me) or self._claim(conn, me)
+                if self.lease is None:
+                    if self._finish_if_complete(conn):
+                        return
+                    self.stop.wait(self.options.poll_interval)  # others hold the last ranges
+                    continue
+            self._batch_with_retries(conn)
+
+    def _identity(self, conn: psycopg.Connection) -> tuple[str, int, object]:
+        row = conn.execute(
+            "SELECT pg_backend_pid(), backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+        ).fetchone()
+        assert row is not None
+        return self.id, int(row[0]), row[1]
+
+    def _wait_until_clear(self, conn: psycopg.Connection) -> bool:
+        """Block while any signal throttles; False when asked to stop meanwhile."""
+        while not self.stop.is_set():
+            decision = self.controller.decide()
+            self.tracker.state = decision.state
+            self.tracker.throttle_reason = decision.reason
+            self.tracker.lag_seconds = decision.lag_seconds
+            if decision.go:
+                return True
+            start = time.monotonic()
+            self.stop.wait(self.options.poll_interval)
+            self.tracker.throttled_seconds += time.monotonic() - start
+            if self.lease is not None:  # keep our range while we wait
+                conn.execute(
+                    f"UPDATE {RANGES} SET lease_expires = now() + make_interval(secs => %s)"
+                    " WHERE migration = %s AND idx = %s AND range_no = %s AND owner = %s",
+                    (self.options.lease_ttl, self.job.migration, self.job.index,
+                     self.lease.range_no, self.id),
+                )
+        return False
+
+    # -- leases ----------------------------------------------------------------------------
+    def _take_over(self, conn: psycopg.Connection, me: tuple[str, int, object]) -> Lease | None:
+        """A range whose owner is gone (its session vanished) or whose lease expired."""
+        with conn.transaction():
+            row = conn.execute(
+                f"""
+                SELECT r.range_no, r.lo, r.hi FROM {RANGES} r
+                WHERE r.migration = %s AND r.idx = %s AND r.status = 'claimed'
+                  AND (r.owner = %s OR r.lease_expires < now() OR NOT EXISTS (
+                        SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.owner_pid
+                        AND (a.backend_start IS NULL OR a.backend_start = r.owner_backend_start)))
+                ORDER BY r.range_no LIMIT 1 FOR UPDATE SKIP LOCKED
+                """,
+                (self.job.migration, self.job.index, self.id),
+            ).fetchone()
+            if row is None:
+                return None
+            self._own(conn, me, row[0])
+            return Lease(row[0], row[1], row[2])
+
+    def _own(self, conn: psycopg.Connection, me: tuple[str, int, object], range_no: int) -> None:
+        conn.execute(
+            f"UPDATE {RANGES} SET owner = %s, owner_pid = %s, owner_backend_start = %s,"
+            " lease_expires = now() + make_interval(secs => %s)"
+            " WHERE migration = %s AND idx = %s AND range_no = %s",
+            (*me, self.options.lease_ttl, self.job.migration, self.job.index, range_no),
+        )
+
+    def _claim(self, conn: psycopg.Connection, me: tuple[str, int, object]) -> Lease | None:
+        """The next range after the job's frontier, sized like the next batch."""
+        with conn.transaction():
+            row = conn.execute(
+                f"SELECT frontier, exhausted FROM {JOBS} WHERE migration = %s AND idx = %s FOR UPDATE",
+                (self.job.migration, self.job.index),
+            ).fetchone()
+            if row is None or row[1]:
+                return None
+            frontier: Key | None = row[0]
+            boundary = next_boundary(conn, self.key, frontier, None, self.sizer.size)
+            if boundary.count == 0:
+                conn.execute(
+                    f"UPDATE {JOBS} SET exhausted = true WHERE migration = %s AND idx = %s",
+                    (self.job.migration, self.job.index),
+                )
+                return None
+            nxt = conn.execute(
+                f"SELECT coalesce(max(range_no), 0) + 1 FROM {RANGES} WHERE migration = %s AND idx = %s",
+                (self.job.migration, self.job.index),
+            ).fetchone()
+            range_no = int(nxt[0]) if nxt else 1
+            hi = None if boundary.last else boundary.end  # the last range runs to the table's end
+            conn.execute(
+                f"INSERT INTO {RANGES} (migration, idx, range_no, lo, hi, cursor) VALUES (%s, %s, %s, %s, %s, %s)",
+                (self.job.migration, self.job.index, range_no, frontier, hi, frontier),
+            )
+            self._own(conn, me, range_no)
+            conn.execute(
+                f"UPDATE {JOBS} SET frontier = %s, exhausted = %s, status = 'running',"
+                " started_at = coalesce(started_at, now()) WHERE migration = %s AND idx = %s",
+                (hi, boundary.last, self.job.migration, self.job.index),
+            )
+            # One batch of this size covers the whole range: the range is done after it.
+            return Lease(range_no, frontier, hi, Boundary(hi, boundary.count, True))
+
+    def _finish_if_complete(self, conn: psycopg.Connection) -> bool:
+        row = conn.execute(
+            f"SELECT j.exhausted, (SELECT count(*) FROM {RANGES} r WHERE r.migration = j.migration"
+            f" AND r.idx = j.idx AND r.status = 'claimed') FROM {JOBS} j WHERE j.migration = %s AND j.idx = %s",
+            (self.job.migration, self.job.index),
+        ).fetchone()
+        if row is None or not row[0] or row[1]:
+            return False
+        conn.execute(
+            f"UPDATE {JOBS} SET status = 'done', finished_at = coalesce(finished_at, now()),"
+            " state = NULL, throttle_reason = NULL, eta_seconds = 0, updated_at = now()"
+            " WHERE migration = %s AND idx = %s",
+            (self.job.migration, self.job.index),
+        )
+        return True
+
+    # -- batches ---------------------------------------------------------------------------
+    def _batch_with_retries(self, conn: psycopg.Connection) -> None:
+        failures = 0
+        while True:
+            try:
+                self._batch(conn)
+                return
+            except RETRYABLE as exc:
+                failures += 1
+                self.tracker.lock_timeout()
+                size = self.sizer.shrink()
+                self.tracker.batch_size = size
+                if failures >= self.options.max_lock_retries:
+                    raise ExecutionError(
+                        f"backfill of {self.job.backfill.table.display}: {failures} batches in a row"
+                        f" failed ({type(exc).__name__}) even at {size} rows; the cursor is saved,"
+                        " run again when the table is less busy"
+                    ) from None
+                if self.stop.wait(min(0.05 * failures, 1.0)):
+                    return
+
+    def _batch(self, conn: psycopg.Connection) -> None:
+        lease = self.lease
+        assert lease is not None
+        size = self.sizer.size
+        self.tracker.batch_size = size
+        started = time.monotonic()
+        with conn.transaction():
+            conn.execute(f"SET LOCAL lock_timeout = {int(self.options.lock_timeout * 1000)}")
+            row = conn.execute(
+                f"SELECT cursor, hi, status FROM {RANGES} WHERE migration = %s AND idx = %s"
+                " AND range_no = %s AND owner = %s FOR UPDATE",
+                (self.job.migration, self.job.index, lease.range_no, self.id),
+            ).fetchone()
+            if row is None or row[2] != "claimed":
+                self.lease = None  # taken over after our lease expired: leave it to the new owner
+                return
+            cursor, hi = row[0], row[1]
+            claimed = lease.claimed
+            if claimed is not None and cursor == lease.lo and size >= claimed.count:
+                boundary = claimed
+            else:
+                boundary = next_boundary(conn, self.key, cursor, hi, size)
+            sql, params = update_sql(self.job.backfill, self.key, cursor, boundary.end)
+            updated = conn.execute(sql.encode(), params).rowcount  # type: ignore[call-overload]
+            conn.execute(
+                f"UPDATE {RANGES} SET cursor = %s, rows_scanned = rows_scanned + %s,"
+                " rows_updated = rows_updated + %s,"
+                " status = CASE WHEN %s THEN 'done' ELSE 'claimed' END,"
+                " lease_expires = now() + make_interval(secs => %s)"
+                " WHERE migration = %s AND idx = %s AND range_no = %s",
+                (boundary.end, boundary.count, updated, boundary.last, self.options.lease_ttl,
+                 self.job.migration, self.job.index, lease.range_no),
+            )
+            conn.execute(
+                f"INSERT INTO {BATCHES} (migration, idx, range_no, worker, batch_size, rows_scanned,"
+                " rows_updated, started_at, committed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, now(),"
+                " clock_timestamp())",
+                (self.job.migration, self.job.index, lease.range_no, self.id, size,
+                 boundary.count, updated),
+            )
+        elapsed = time.monotonic() - started
+        lease.claimed = None
+        if boundary.last:
+            self.lease = None
+        self.tracker.batch(boundary.count, updated)
+        self.sizer.record(boundary.count, elapsed)
