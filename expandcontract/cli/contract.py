@@ -3,34 +3,12 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
-from ..execution.phases import ContractOptions, EvidenceReport, contract
-from ..execution.precontract import Evidence, GateOptions
-from ._exec import DURATION, exec_options, make_options, step_printer
-from .common import dsn_option, get_dsn, stdout_console
-
-
-def evidence_printer(console: Console) -> EvidenceReport:
-    shown: list[str] = []
-
-    def show(evidence: list[Evidence], final: bool) -> None:
-        lines = [
-            f"{'[green]pass[/]' if e.ok else '[red]block[/]'} {escape(e.source)}: {escape(e.summary)}"
-            for e in evidence
-        ]
-        key = "\n".join(lines)
-        if shown and shown[-1] == key and not final:
-            return  # while waiting, print the evidence only when it changes
-        shown.append(key)
-        for line in lines:
-            console.print(line)
-        for e in evidence:
-            for caveat in e.caveats:
-                console.print(f"  [dim]note ({escape(e.source)}): {escape(caveat)}[/]")
-
-    return show
+from ..errors import InputError
+from ..execution.phases import ContractOptions, Outcome, contract
+from ..execution.precontract import GateOptions
+from ._exec import DURATION, Reports, exec_options, make_options, run_command
+from .common import dsn_option, format_option, get_dsn
 
 
 @click.command("contract")
@@ -47,27 +25,28 @@ def evidence_printer(console: Console) -> EvidenceReport:
 @click.option("--ttl", type=DURATION, default=None,
               help="Heartbeat TTL of app instances (default: 3 x each instance's interval).")
 @exec_options
+@format_option("text", "json")
 def contract_command(name: str, dsn: str | None, wait: float, poll: float, force: bool,
                      reason: str | None, allow_unknown: bool, ttl: float | None,
-                     lock_timeout: float, statement_timeout: float, retry_deadline: float) -> None:
+                     lock_timeout: float, statement_timeout: float, retry_deadline: float,
+                     fmt: str) -> None:
     """Contract NAME: drop what the old app version needed, after the pre-contract check.
 
     Blocked (exit 3, schema stays expanded) while expand is incomplete, a backfill is not done,
     or a live app version still needs the old shape.
     """
-    from ..errors import InputError
 
-    if poll <= 0:
-        raise InputError("--poll must be greater than 0")
-    options = make_options(lock_timeout, statement_timeout, retry_deadline)
-    gate = ContractOptions(
-        gate=GateOptions(allow_unknown=allow_unknown, ttl_seconds=ttl),
-        wait=wait, poll=poll, force=force, reason=reason,
-    )
-    console = stdout_console()
-    outcome = contract(get_dsn(dsn) or "", name, options, gate, step_printer(console),
-                       evidence_printer(console))
-    console.print(outcome.message)
+    def run(reports: Reports) -> Outcome:
+        if poll <= 0:
+            raise InputError("--poll must be greater than 0")
+        options = make_options(lock_timeout, statement_timeout, retry_deadline)
+        gate = ContractOptions(
+            gate=GateOptions(allow_unknown=allow_unknown, ttl_seconds=ttl),
+            wait=wait, poll=poll, force=force, reason=reason,
+        )
+        return contract(get_dsn(dsn) or "", name, options, gate, reports.step, reports.evidence)
+
+    run_command(fmt, "contract", name, dsn, run)
 
 
 COMMANDS = [contract_command]

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
-from ..execution.phases import expand
+from ..errors import InputError
+from ..execution.phases import Outcome, expand
 from ..planning.load_yaml import _NAME_RE
 from ..planning.sources import load_any
-from ._exec import exec_options, make_options, step_printer
-from .common import dsn_option, get_dsn, stdout_console
+from ._exec import Reports, exec_options, make_options, run_command
+from .common import dsn_option, format_option, get_dsn
 
 
 @click.command("expand")
@@ -19,23 +20,25 @@ from .common import dsn_option, get_dsn, stdout_console
               help="Name of the migration in the database (default: the file's name: field, else its stem).")
 @dsn_option()
 @exec_options
+@format_option("text", "json")
 def expand_command(file: Path, name: str | None, dsn: str | None, lock_timeout: float,
-                   statement_timeout: float, retry_deadline: float) -> None:
+                   statement_timeout: float, retry_deadline: float, fmt: str) -> None:
     """Expand: add the new shape beside the old one, so both app versions keep working.
 
     Re-running the same migration resumes where it stopped; steps already done are skipped.
     """
-    migration = load_any(file)
-    if name is not None:
-        if not _NAME_RE.match(name):
-            from ..errors import InputError
 
-            raise InputError(f"--name {name!r}: must be 1-100 characters of letters, digits, '_', '-', '.'")
-        migration.name = name
-    options = make_options(lock_timeout, statement_timeout, retry_deadline)
-    console = stdout_console()
-    outcome = expand(get_dsn(dsn) or "", migration, options, step_printer(console))
-    console.print(outcome.message)
+    def run(reports: Reports) -> Outcome:
+        migration = load_any(file)
+        if name is not None:
+            if not _NAME_RE.match(name):
+                raise InputError(f"--name {name!r}: must be 1-100 characters of letters, digits, '_', '-', '.'")
+            migration.name = name
+        reports.migration = migration.name
+        options = make_options(lock_timeout, statement_timeout, retry_deadline)
+        return expand(get_dsn(dsn) or "", migration, options, reports.step)
+
+    run_command(fmt, "expand", name, dsn, run)
 
 
 COMMANDS = [expand_command]

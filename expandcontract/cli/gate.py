@@ -52,14 +52,20 @@ def gate_command(name: str, dsn: str | None, allow_unknown: bool, ttl: float | N
 
 def render(console: Console, name: str, phase: str, evidence: list[Evidence]) -> None:
     ok = all(e.ok for e in evidence)
-    table = Table(title=f"contract gate: {escape(name)} ({escape(phase)})", title_justify="left")
-    table.add_column("source")
-    table.add_column("verdict")
-    table.add_column("why")
-    for e in evidence:
-        verdict = "[green]pass[/]" if e.ok else "[bold red]block[/]"
-        table.add_row(escape(e.source), verdict, escape(e.summary))
-    console.print(table)
+    if console.is_terminal:
+        table = Table(title=f"contract gate: {escape(name)} ({escape(phase)})", title_justify="left")
+        table.add_column("source", no_wrap=True)
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("why", overflow="fold")  # wrapped, never cut off
+        for e in evidence:
+            verdict = "[green]pass[/]" if e.ok else "[bold red]block[/]"
+            table.add_row(escape(e.source), verdict, escape(e.summary))
+        console.print(table)
+    else:  # piped (CI logs): plain lines, nothing squeezed into 80 columns
+        console.print(f"contract gate: {escape(name)} ({escape(phase)})")
+        width = max((len(e.source) for e in evidence), default=0)
+        for e in evidence:
+            console.print(f"  {'pass ' if e.ok else 'block'}  {escape(e.source):<{width}}  {escape(e.summary)}")
     for e in evidence:
         for row in _detail_lines(e):
             console.print(f"  {escape(e.source)}: {escape(row)}")
@@ -74,7 +80,8 @@ def _detail_lines(e: Evidence) -> list[str]:
     lines = []
     for d in e.details:
         if "query" in d:
-            lines.append(f"{d['calls_since_expand']} call(s): {d['query']}")
+            query = " ".join(str(d["query"]).split())  # one line per statement in logs
+            lines.append(f"{d['calls_since_expand']} call(s): {query}")
         elif "app" in d and "instances" in d:
             lines.append(f"{d['app']}@{d['version']}: {d['status']}, {d['instances']} instance(s) "
                          f"on {', '.join(d['hosts'])}, last seen {d['last_seen']}")

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import click
 
-from ..execution.phases import rollback
-from ._exec import exec_options, make_options, step_printer
-from .common import dsn_option, get_dsn, stdout_console
+from ..execution.phases import Outcome, rollback
+from ._exec import Reports, exec_options, make_options, run_command
+from .common import dsn_option, format_option, get_dsn
 
 
 @click.command("rollback")
 @click.argument("name")
 @dsn_option()
 @exec_options
+@format_option("text", "json")
 def rollback_command(name: str, dsn: str | None, lock_timeout: float, statement_timeout: float,
-                     retry_deadline: float) -> None:
+                     retry_deadline: float, fmt: str) -> None:
     """Return the schema to its state before expand of NAME (refused after contract)."""
-    options = make_options(lock_timeout, statement_timeout, retry_deadline)
-    console = stdout_console()
-    outcome = rollback(get_dsn(dsn) or "", name, options, step_printer(console))
-    console.print(outcome.message)
+
+    def run(reports: Reports) -> Outcome:
+        options = make_options(lock_timeout, statement_timeout, retry_deadline)
+        return rollback(get_dsn(dsn) or "", name, options, reports.step)
+
+    run_command(fmt, "rollback", name, dsn, run)
 
 
 COMMANDS = [rollback_command]

@@ -64,41 +64,117 @@ def _iso(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+    """Full ISO 8601 with the UTC offset: unambiguous in logs read from another time zone."""
+    return value.isoformat(timespec="seconds") if value else "-"
+
+
+def _seconds(value: float) -> str:
+    value = int(round(value))
+    if value < 60:
+        return f"{value}s"
+    if value < 3600:
+        return f"{value // 60}m{value % 60:02d}s"
+    return f"{value // 3600}h{value % 3600 // 60:02d}m"
+
+
+def backfill_line(bf: dict[str, Any]) -> str:
+    """One backfill: state, rows done/total, percent, rate, ETA, throttle reason, verification."""
+    total = bf.get("rows_total_est")
+    rows = f"{bf.get('rows_done', 0)}/{total if total is not None else '?'} rows"
+    parts = [f"#{bf.get('index')} {bf.get('table')}: {bf.get('state')}", rows]
+    pct = bf.get("percent")
+    if isinstance(pct, (int, float)) and total is not None:
+        parts[-1] += f" ({pct:.1f}%)"
+    rate = bf.get("rows_per_second")
+    if isinstance(rate, (int, float)):
+        parts.append(f"{rate:,.0f} rows/s")
+    eta = bf.get("eta_seconds")
+    if isinstance(eta, (int, float)) and bf.get("state") != "done":
+        parts.append(f"ETA {_seconds(eta)}")
+    if bf.get("throttle_reason"):
+        parts.append(f"{bf.get('state')}: {bf['throttle_reason']}")
+    if bf.get("verified") is not None:
+        parts.append("verified" if bf["verified"] else f"verify found {bf.get('verify_differences')} difference(s)")
+    return ", ".join(parts)
+
+
+def _steps_text(steps: dict[str, Any]) -> str:
+    return f"{steps['phase']} {steps['done']}/{steps['total']} done"
 
 
 def _render(console: Console, items: list[dict[str, Any]]) -> None:
     if not items:
         console.print("no migrations in this database yet")
         return
+    if console.is_terminal:
+        _render_table(console, items)
+    else:
+        _render_plain(console, items)
+
+
+def _render_table(console: Console, items: list[dict[str, Any]]) -> None:
+    """On a terminal: a table whose cells fold instead of being cut off, then the details."""
     table = Table(title="migrations", show_lines=False)
-    for col in ("name", "phase", "steps", "expanded", "contracted", "rolled back", "gate"):
-        table.add_column(col)
+    table.add_column("name", overflow="fold")
+    table.add_column("phase", no_wrap=True)
+    table.add_column("steps", overflow="fold")
+    for col in ("expanded", "contracted", "rolled back"):
+        table.add_column(col, overflow="fold")
+    table.add_column("gate", no_wrap=True)
     for item in items:
-        steps = item["steps"]
         gate = item["gate"]
         table.add_row(
-            escape(item["name"]), item["phase"],
-            f"{steps['phase']} {steps['done']}/{steps['total']}",
+            escape(item["name"]), item["phase"], _steps_text(item["steps"]),
             _when(item["expanded_at"]), _when(item["contracted_at"]), _when(item["rolled_back_at"]),
             "-" if gate is None else ("[green]pass[/]" if gate["verdict"] == "pass" else "[red]block[/]"),
         )
     console.print(table)
     for item in items:
+        name = escape(item["name"])
         for failed in item["steps"]["failed"]:
-            console.print(f"[red]{escape(item['name'])}: step {failed['step']} failed:[/] {escape(str(failed['error']))}")
+            console.print(f"[red]{name}: step {failed['step']} failed:[/] {escape(str(failed['error']))}")
         for bf in item["backfill"] or []:
-            pct = bf.get("percent")
-            console.print(
-                f"{escape(item['name'])}: backfill {bf.get('index')} {escape(str(bf.get('table')))}: "
-                f"{bf.get('state')} {bf.get('rows_done')}/{bf.get('rows_total_est')}"
-                + (f" ({pct:.0f}%)" if isinstance(pct, (int, float)) else "")
-                + (f" throttled: {escape(str(bf['throttle_reason']))}" if bf.get("throttle_reason") else "")
-            )
-        if item["gate"] and item["gate"]["verdict"] == "block":
-            for e in item["gate"]["evidence"]:
+            console.print(f"{name}: backfill {escape(backfill_line(bf))}")
+        for e in (item["gate"] or {}).get("evidence", []):
+            if e["verdict"] == "block":
+                console.print(f"{name}: gate blocked by {escape(e['source'])}: {escape(e['summary'])}")
+
+
+_PHASE_TIMES = (
+    ("expand", "expand_started_at", "expanded_at"),
+    ("contract", "contract_started_at", "contracted_at"),
+    ("rollback", "rollback_started_at", "rolled_back_at"),
+)
+
+
+def _render_plain(console: Console, items: list[dict[str, Any]]) -> None:
+    """Piped (CI logs, less, grep): one block per migration, labels aligned, nothing cut off."""
+    for n, item in enumerate(items):
+        if n:
+            console.print()
+        rows: list[tuple[str, str]] = [
+            ("phase", f"{item['phase']} (round {item['round']})"),
+            ("steps", _steps_text(item["steps"])),
+        ]
+        for failed in item["steps"]["failed"]:
+            rows.append(("failed", f"step {failed['step']} ({failed['description']}): {failed['error']}"))
+        for label, started, finished in _PHASE_TIMES:
+            if item[started] or item[finished]:
+                rows.append((label, f"started {_when(item[started])}, finished {_when(item[finished])}"))
+        for bf in item["backfill"] or []:
+            rows.append(("backfill", backfill_line(bf)))
+        gate = item["gate"]
+        if gate is not None:
+            evidence = gate["evidence"]
+            passing = [e["source"] for e in evidence if e["verdict"] == "pass"]
+            rows.append(("gate", gate["verdict"] + (f" (passing: {', '.join(passing)})" if passing else "")))
+            for e in evidence:
                 if e["verdict"] == "block":
-                    console.print(f"{escape(item['name'])}: gate blocked by {escape(e['source'])}: {escape(e['summary'])}")
+                    rows.append(("", f"blocked by {e['source']}: {e['summary']}"))
+        console.print(escape(item["name"]), highlight=False)
+        width = max(len(label) for label, _ in rows)
+        for label, text in rows:
+            console.print(f"  {label:<{width}}  {escape(text)}", highlight=False)
 
 
 @click.command("status")

@@ -49,9 +49,11 @@ class StepEvent:
     index: int  # 0-based
     total: int
     step: Step
-    status: str  # "done", "skipped", "already", "retry", "failed"
+    status: str  # "done", "skipped", "already" (journalled by an earlier run), "retry", "failed",
+    # "blocked" (lock not obtained within the retry deadline)
     attempts: int = 1
     message: str = ""
+    seconds: float | None = None  # wall time of the step so far, retries included; None: "already"
 
 
 Reporter = Callable[[StepEvent], None]
@@ -93,7 +95,8 @@ class Executor:
         for index, step in enumerate(steps):
             entry = done.get(index)
             if entry is not None and entry.status in ("done", "skipped"):
-                self.report(StepEvent(self.phase, index, len(steps), step, "already"))
+                self.report(StepEvent(self.phase, index, len(steps), step, "already",
+                                      attempts=entry.attempts, seconds=None))
             else:
                 self._run_step(index, len(steps), step)
             if self.pause_after is not None and index + 1 == self.pause_after:
@@ -106,8 +109,14 @@ class Executor:
         return f"{self.phase} step {index + 1}/{total} ({step.description})"
 
     def _run_step(self, index: int, total: int, step: Step) -> None:
-        deadline = time.monotonic() + self.options.retry_deadline
+        started = time.monotonic()
+        deadline = started + self.options.retry_deadline
         attempt = 0
+
+        def event(status: str, message: str = "") -> StepEvent:
+            return StepEvent(self.phase, index, total, step, status, attempt, message,
+                             time.monotonic() - started)
+
         while True:
             attempt += 1
             try:
@@ -117,6 +126,7 @@ class Executor:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self._journal_failure(index, step, attempt, exc)
+                    self.report(event("blocked", _first_line(exc)))
                     raise BlockedError(
                         f"{self._label(index, total, step)} could not take its lock on "
                         f"{_object(step)} within the retry deadline of "
@@ -127,21 +137,18 @@ class Executor:
                     self.options.backoff_max, self.options.backoff_initial * 2 ** (attempt - 1)
                 )
                 delay = min(remaining, random.uniform(delay / 2, delay))  # jitter
-                self.report(StepEvent(
-                    self.phase, index, total, step, "retry", attempt,
-                    f"{_first_line(exc)}; retrying in {delay:.1f}s",
-                ))
+                self.report(event("retry", f"{_first_line(exc)}; retrying in {delay:.1f}s"))
                 time.sleep(delay)
                 continue
             except psycopg.Error as exc:
                 self._cleanup_session(step)
                 self._drop_invalid_index(step)
                 self._journal_failure(index, step, attempt, exc)
-                self.report(StepEvent(self.phase, index, total, step, "failed", attempt, _first_line(exc)))
+                self.report(event("failed", _first_line(exc)))
                 raise ExecutionError(
                     f"{self._label(index, total, step)} failed on {_object(step)}: {_first_line(exc)}"
                 ) from None
-            self.report(StepEvent(self.phase, index, total, step, status, attempt))
+            self.report(event(status))
             return
 
     def _timeouts(self, step: Step) -> tuple[str, str]:

@@ -27,8 +27,15 @@ from .stepcodec import plan_to_json
 @dataclass
 class Outcome:
     name: str
-    phase: str
+    phase: str  # the migration's phase after the command
     message: str
+    # What happened, for machines: expanded, already_expanded, past_expand, contracted,
+    # already_contracted, rolled_back, already_rolled_back.
+    result: str = ""
+    round: int | None = None
+    # Contract only: how the gate was passed: "pass", "forced", "resumed" (checked by the
+    # interrupted run), or None (nothing to contract).
+    gate: str | None = None
 
 
 def _plan(conn: psycopg.Connection, migration: Migration) -> dict[str, Any]:
@@ -51,15 +58,12 @@ def expand(dsn: str, migration: Migration, options: ExecOptions,
     source = str(migration.source) if migration.source else None
     with connect(dsn) as conn, MigrationLock(dsn, name, "expand"):
         record = store.get_migration(conn, name)
-        if record is None:
+        if record is None or record.phase == "rolled_back":
+            # First expand, or again after a rollback (a new round): plan against the live catalog.
             plan = _plan(conn, migration)
+            start = store.create_migration if record is None else store.restart_migration
             with conn.transaction():
-                record = store.create_migration(conn, name, document, source, plan)
-                store.audit(conn, name, "expand started", {"source": source, "round": record.round})
-        elif record.phase == "rolled_back":
-            plan = _plan(conn, migration)
-            with conn.transaction():
-                record = store.restart_migration(conn, name, document, source, plan)
+                record = start(conn, name, document, source, plan)
                 store.audit(conn, name, "expand started", {"source": source, "round": record.round})
         elif record.document_hash != store.document_hash(document):
             raise InputError(
@@ -67,7 +71,9 @@ def expand(dsn: str, migration: Migration, options: ExecOptions,
                 f"{record.phase}); roll it back first (ec rollback {name}) or pick another --name"
             )
         elif record.phase in ("contracting", "contracted"):
-            return Outcome(name, record.phase, f"migration {name} is already past expand ({record.phase}): nothing to do")
+            return Outcome(name, record.phase,
+                           f"migration {name} is already past expand ({record.phase}): nothing to do",
+                           "past_expand", record.round)
         elif record.phase == "rolling_back":
             raise InputError(
                 f"migration {name} is being rolled back (an earlier rollback did not finish): "
@@ -76,15 +82,16 @@ def expand(dsn: str, migration: Migration, options: ExecOptions,
         elif record.phase == "expanding":
             store.audit(conn, name, "expand resumed", {"source": source, "round": record.round})
         _executor(conn, record, "expand", options, report).run(record.steps("expand"))
-        if record.phase != "expanded":
-            with conn.transaction():
-                store.set_phase(conn, name, "expanded")
-                store.audit(conn, name, "expanded", {"round": record.round})
-            # Evidence providers that need a "before" snapshot (pg_stat_statements) take it now,
-            # in their own transaction: a failure there must not undo the phase change.
-            precontract.after_expand(conn, record)
-            return Outcome(name, "expanded", f"migration {name} expanded")
-        return Outcome(name, "expanded", f"migration {name} is already expanded")
+        if record.phase == "expanded":
+            return Outcome(name, "expanded", f"migration {name} is already expanded",
+                           "already_expanded", record.round)
+        with conn.transaction():
+            store.set_phase(conn, name, "expanded")
+            store.audit(conn, name, "expanded", {"round": record.round})
+        # Evidence providers that need a "before" snapshot (pg_stat_statements) take it now,
+        # in their own transaction: a failure there must not undo the phase change.
+        precontract.after_expand(conn, record)
+        return Outcome(name, "expanded", f"migration {name} expanded", "expanded", record.round)
 
 
 def _require(conn: psycopg.Connection, name: str) -> store.MigrationRecord:
@@ -117,27 +124,34 @@ def contract(dsn: str, name: str, options: ExecOptions, gate: ContractOptions,
     with connect(dsn) as conn:
         record = _require(conn, name)
         if record.phase == "contracted":
-            return Outcome(name, record.phase, f"migration {name} is already contracted")
+            return Outcome(name, record.phase, f"migration {name} is already contracted",
+                           "already_contracted", record.round)
         if record.phase in ("rolling_back", "rolled_back"):
             raise InputError(f"migration {name} is {record.phase.replace('_', ' ')}: expand it again before contracting")
         with MigrationLock(dsn, name, "contract"):
             record = _require(conn, name)
-            if record.phase != "contracting":  # a resumed contract already passed the gate
-                _gate(conn, record, gate, show_evidence)
+            if record.phase == "contracted":  # contracted by another run meanwhile
+                return Outcome(name, record.phase, f"migration {name} is already contracted",
+                               "already_contracted", record.round)
+            if record.phase != "contracting":
+                passed = _gate(conn, record, gate, show_evidence)
                 with conn.transaction():
                     store.set_phase(conn, name, "contracting")
                     store.audit(conn, name, "contract started", {"round": record.round})
-            else:
+            else:  # a resumed contract: the interrupted run passed the gate
+                passed = "resumed"
                 store.audit(conn, name, "contract resumed", {"round": record.round})
             _executor(conn, record, "contract", options, report).run(record.steps("contract"))
             with conn.transaction():
                 store.set_phase(conn, name, "contracted")
                 store.audit(conn, name, "contracted", {"round": record.round})
-    return Outcome(name, "contracted", f"migration {name} contracted")
+    return Outcome(name, "contracted", f"migration {name} contracted", "contracted", record.round,
+                   passed)
 
 
 def _gate(conn: psycopg.Connection, record: store.MigrationRecord, gate: ContractOptions,
-          show: EvidenceReport | None) -> None:
+          show: EvidenceReport | None) -> str:
+    """Wait for the evidence to pass (or --force past it): "pass" or "forced"; BlockedError."""
     deadline = time.monotonic() + gate.wait
     while True:
         evidence = collect_evidence(conn, record, gate.gate)
@@ -146,13 +160,13 @@ def _gate(conn: psycopg.Connection, record: store.MigrationRecord, gate: Contrac
         if show:
             show(evidence, final)
         if not blocked:
-            return
+            return "pass"
         if gate.force:
             store.audit(conn, record.name, "contract forced", {
                 "reason": gate.reason,
                 "overridden": [e.to_json() for e in blocked],
             })
-            return
+            return "forced"
         if final:
             why = "; ".join(f"{e.source}: {e.summary}" for e in blocked)
             waited = f" after waiting {gate.wait:g}s" if gate.wait else ""
@@ -161,19 +175,26 @@ def _gate(conn: psycopg.Connection, record: store.MigrationRecord, gate: Contrac
         record = store.get_migration(conn, record.name) or record
 
 
+def _check_rollback_allowed(record: store.MigrationRecord) -> None:
+    if record.phase in ("contracting", "contracted"):
+        raise InputError(
+            f"migration {record.name} is {record.phase}: rollback is only possible before contract"
+        )
+
+
 def rollback(dsn: str, name: str, options: ExecOptions, report: Reporter | None = None) -> Outcome:
     with connect(dsn) as conn:
         record = _require(conn, name)
-        if record.phase in ("contracting", "contracted"):
-            raise InputError(
-                f"migration {name} is {record.phase}: rollback is only possible before contract"
-            )
+        _check_rollback_allowed(record)
         if record.phase == "rolled_back":
-            return Outcome(name, record.phase, f"migration {name} is already rolled back")
+            return Outcome(name, record.phase, f"migration {name} is already rolled back",
+                           "already_rolled_back", record.round)
         with MigrationLock(dsn, name, "rollback"):
-            record = _require(conn, name)
-            if record.phase in ("contracting", "contracted"):
-                raise InputError(f"migration {name} is {record.phase}: rollback is only possible before contract")
+            record = _require(conn, name)  # another run may have moved it on meanwhile
+            _check_rollback_allowed(record)
+            if record.phase == "rolled_back":
+                return Outcome(name, record.phase, f"migration {name} is already rolled back",
+                               "already_rolled_back", record.round)
             with conn.transaction():
                 store.set_phase(conn, name, "rolling_back")
                 store.audit(conn, name, "rollback started", {"round": record.round, "from": record.phase})
@@ -181,4 +202,4 @@ def rollback(dsn: str, name: str, options: ExecOptions, report: Reporter | None 
             with conn.transaction():
                 store.set_phase(conn, name, "rolled_back")
                 store.audit(conn, name, "rolled back", {"round": record.round})
-    return Outcome(name, "rolled_back", f"migration {name} rolled back")
+    return Outcome(name, "rolled_back", f"migration {name} rolled back", "rolled_back", record.round)
