@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
+import re
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import jsonschema
 import pytest
 from conftest import run_ec
 
+from expandcontract.cli import main as cli_main
+from expandcontract.cli.lint import DSN_ENV_VAR
+from expandcontract.dsn import ENV_VAR
 from expandcontract.errors import InputError
 from expandcontract.lint.config import LintConfig, load_config
 from expandcontract.lint.engine import lint_paths, lint_text
@@ -176,3 +185,75 @@ def test_sarif_is_valid_and_points_at_the_finding(tree: Path) -> None:
     loc = res["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"].endswith("migrations/001_bad.sql")
     assert loc["region"]["startLine"] == 2 and res["level"] == "error"
+
+
+def test_colour_only_when_forced_or_on_a_terminal_and_never_with_no_color(tree: Path) -> None:
+    target = str(tree / "migrations")
+    forced = run_ec("lint", target, env={"NO_COLOR": "", "FORCE_COLOR": "1"})
+    assert "\x1b[1;31merror\x1b[0m" in forced.stdout
+    plain = run_ec("lint", target, env={"NO_COLOR": "1", "FORCE_COLOR": "1"})
+    assert "\x1b[" not in plain.stdout
+    # colour codes only wrap words: stripped, the coloured report is the plain one
+    assert re.sub(r"\x1b\[[0-9;]*m", "", forced.stdout) == plain.stdout
+
+
+def test_json_shape_is_stable(tree: Path) -> None:
+    (tree / "broken.sql").write_text("SELECT 1;\nALTER TABLE t ADD COLUM x int;\n")
+    proc = run_ec("lint", "--format", "json", str(tree / "migrations"), str(tree / "broken.sql"))
+    assert proc.returncode == 2
+    data = json.loads(proc.stdout)
+    assert list(data) == ["version", "files", "statements", "counts", "findings", "errors"]
+    assert data["version"] == 1 and data["files"] == 3 and data["statements"] == 4
+    assert data["counts"] == {"error": 1, "warning": 0, "info": 0}
+    (finding,) = data["findings"]
+    assert sorted(finding) == sorted(["rule", "severity", "category", "message", "fix", "file",
+                                      "line", "column", "statement"])
+    assert (finding["line"], finding["column"]) == (2, 1)
+    assert finding["statement"] == "CREATE INDEX orders_email_idx ON orders (email)"
+    (error,) = data["errors"]
+    assert error["file"].endswith("broken.sql") and error["line"] == 2
+    assert error["message"].startswith("syntax error")
+
+
+def test_stdin_parse_error_exits_2_naming_the_line() -> None:
+    sql = "SET lock_timeout = '1s';\n\nALTER TABLE t ADD COLUM x int;\n"
+    text = run_ec("lint", "-", input=sql)
+    assert text.returncode == 2 and "Traceback" not in text.stderr
+    assert text.stdout.startswith("<stdin>:3: not linted: syntax error")
+    gcc = run_ec("lint", "-", "--format", "gcc", input=sql)
+    assert gcc.returncode == 2 and gcc.stdout.startswith("<stdin>:3:1: error: syntax error")
+    clean = run_ec("lint", "-", input=CLEAN)
+    assert clean.returncode == 0 and "1 file(s), 2 statement(s): 0 error(s)" in clean.stdout
+
+
+def test_lint_imports_neither_psycopg_nor_rich_nor_other_commands(tree: Path) -> None:
+    # Start-up is paid on every CI lint run: `ec lint` loads only what linting needs.
+    code = ("import sys\n"
+            "from expandcontract.cli.main import main\n"
+            "try:\n"
+            f"    main(['lint', {str(tree / 'migrations')!r}])\n"
+            "except SystemExit as exc:\n"
+            "    print('EXIT', exc.code, sorted(m for m in sys.modules if m.split('.')[0] in\n"
+            "          ('psycopg', 'rich', 'yaml') or m.startswith('expandcontract.cli.')))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
+    assert proc.stdout.splitlines()[-1] == (
+        "EXIT 1 ['expandcontract.cli.lint', 'expandcontract.cli.main']"), proc.stderr
+
+
+def test_help_lists_every_command_module_and_the_shortcut_map_is_right() -> None:
+    assert DSN_ENV_VAR == ENV_VAR
+    defined: dict[str, str] = {}
+    for module in pkgutil.iter_modules([str(Path(cli_main.__file__).parent)]):
+        if module.name in ("main", "common") or module.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"expandcontract.cli.{module.name}")
+        for command in getattr(mod, "COMMANDS", []):
+            assert isinstance(command, click.Command)
+            defined[command.name or ""] = module.name
+    for name, module_name in cli_main._COMMAND_MODULES.items():
+        assert defined.get(name) == module_name, name
+    helped = run_ec("--help")
+    listed = {line.split()[0] for line in helped.stdout.split("Commands:")[1].splitlines()
+              if line.strip()}
+    assert listed == set(defined)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,13 @@ from ..lint.config import load_config
 from ..lint.engine import lint_paths
 from ..lint.model import LintResult
 from ..lint.reporters import FORMATS
+from ..lint.reporters._out import Painter, colour_enabled
 from ..lint.rules import all_rules, rule_ids
-from .common import dsn_option, get_dsn, print_json, stdout_console
+
+# Not cli.common: it imports rich and psycopg, which `ec lint` needs only for --trace, and
+# start-up time is part of every CI run. Same variable as expandcontract.dsn.ENV_VAR (a test
+# checks they agree).
+DSN_ENV_VAR = "EC_DATABASE_URL"
 
 
 def _rule_list(values: tuple[str, ...], option: str) -> list[str]:
@@ -26,22 +32,25 @@ def _rule_list(values: tuple[str, ...], option: str) -> list[str]:
     return out
 
 
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
 def _print_rules(fmt: str) -> None:
     rules = all_rules()
     if fmt == "json":
-        print_json([{"id": r.id, "severity": r.severity, "category": r.category,
-                     "summary": r.summary, "fix": r.fix} for r in rules])
+        _print_json([{"id": r.id, "severity": r.severity, "category": r.category,
+                      "summary": r.summary, "fix": r.fix} for r in rules])
         return
-    console = stdout_console()
-    for r in rules:
-        console.print(f"{r.id:45} {r.severity:8} {r.category:12} {r.summary}")
+    sys.stdout.write("".join(f"{r.id:45} {r.severity:8} {r.category:12} {r.summary}\n"
+                             for r in rules))
 
 
 def _emit(result: LintResult, fmt: str) -> None:
     if fmt == "text":
-        from ..lint.reporters.text import print_text
+        from ..lint.reporters.text import write_text
 
-        print_text(result, stdout_console())
+        write_text(result, sys.stdout)
         return
     module: Any
     if fmt == "json":
@@ -65,7 +74,8 @@ def _trace(paths: list[str], alembic_config: str | None, dsn: str, copy_schema: 
     from ..lint.inputs import collect_inputs, read_input
 
     report: list[dict[str, Any]] = []
-    console = stdout_console()
+    paint = Painter(colour_enabled(sys.stdout))
+    out: list[str] = []
     for item in collect_inputs(paths, alembic_config):
         for src in read_input(item):
             stmts = split_statements(src)
@@ -75,24 +85,41 @@ def _trace(paths: list[str], alembic_config: str | None, dsn: str, copy_schema: 
                           if f.file == src.filename and f.line == line]
                 locks = sorted({f"{lk.mode} on {lk.target}" for lk in tr.locks
                                 if lk.locktype == "relation"})
-                entry = {"file": src.filename, "line": line, "statement": text,
-                         "locks": locks, "rewritten": tr.rewritten,
-                         "transactional": tr.transactional, "skipped": tr.skipped,
-                         "error": tr.error, "static_findings": static}
-                report.append(entry)
+                report.append({"file": src.filename, "line": line, "statement": text,
+                               "locks": locks, "rewritten": tr.rewritten,
+                               "transactional": tr.transactional, "skipped": tr.skipped,
+                               "error": tr.error, "apply_error": tr.apply_error,
+                               "static_findings": static})
                 if fmt == "text":
-                    console.print(f"[bold]{src.filename}:{line}[/] {text.splitlines()[0][:100]}")
-                    if tr.skipped:
-                        console.print(f"    [dim]skipped: {tr.skipped}[/]")
-                        continue
-                    console.print(f"    locks: {', '.join(locks) or 'none'}")
-                    if tr.rewritten:
-                        console.print(f"    [bold red]rewrote:[/] {', '.join(tr.rewritten)}")
-                    if tr.error:
-                        console.print(f"    [red]error:[/] {tr.error}")
-                    console.print(f"    static: {', '.join(static) or 'no findings'}")
+                    out.extend(_trace_text(src.filename, line, text, tr, locks, static, paint))
     if fmt == "json":
-        print_json({"trace": report})
+        _print_json({"trace": report})
+    else:
+        sys.stdout.write("".join(out))
+
+
+def _trace_text(filename: str, line: int, text: str, tr: Any, locks: list[str],
+                static: list[str], paint: Painter) -> list[str]:
+    first = text.splitlines()[0][:100] if text else ""
+    out = [f"{paint(f'{filename}:{line}', 'bold')} {first}\n"]
+    if tr.skipped:
+        out.append("    " + paint(f"skipped: {tr.skipped}", "dim") + "\n")
+        return out
+    if not tr.transactional:
+        # PostgreSQL refused it in a transaction block, so no lock could be read: "none"
+        # would claim it locks nothing (CREATE INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE).
+        out.append("    locks: " + paint("not traceable in a transaction (applied in "
+                                         "autocommit; see docs/lint/trace.md)", "yellow") + "\n")
+    elif tr.error:
+        out.append(f"    {paint('error:', 'red')} {tr.error}\n")
+    else:
+        out.append(f"    locks: {', '.join(locks) or 'none'}\n")
+        if tr.rewritten:
+            out.append(f"    {paint('rewrote:', 'bold red')} {', '.join(tr.rewritten)}\n")
+    if tr.apply_error:
+        out.append(f"    {paint('apply error:', 'red')} {tr.apply_error}\n")
+    out.append(f"    static: {', '.join(static) or 'no findings'}\n")
+    return out
 
 
 @click.command("lint")
@@ -117,7 +144,8 @@ def _trace(paths: list[str], alembic_config: str | None, dsn: str, copy_schema: 
 @click.option("--trace-copy-schema", is_flag=True,
               help="With --trace: copy the DSN database's schema (no rows) into the scratch "
                    "database first.")
-@dsn_option(required=False)
+@click.option("--dsn", "dsn", metavar="URL", default=None,
+              help=f"PostgreSQL connection string (default: ${DSN_ENV_VAR}).")
 def lint(paths: tuple[str, ...], fmt: str, pg_version: int | None, alembic_config: str | None,
          assume_in_transaction: bool | None, enable: tuple[str, ...], disable: tuple[str, ...],
          config_path: str | None, list_rules: bool, trace: bool, trace_copy_schema: bool,
@@ -142,7 +170,11 @@ def lint(paths: tuple[str, ...], fmt: str, pg_version: int | None, alembic_confi
     config = config.with_overrides(
         pg_version=pg_version, enable=_rule_list(enable, "--enable"),
         disable=_rule_list(disable, "--disable"), assume_in_transaction=assume_in_transaction)
-    trace_dsn = get_dsn(dsn, required=True) if trace else None
+    trace_dsn = None
+    if trace:
+        from ..dsn import resolve_dsn
+
+        trace_dsn = resolve_dsn(dsn, required=True)
     result = lint_paths(list(paths), config, alembic_config)
     _emit(result, fmt if not (trace and fmt == "json") else "json")
     if trace and trace_dsn:

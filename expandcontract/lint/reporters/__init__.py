@@ -1,5 +1,5 @@
 """Lint output formats, one module each; every module defines ``render(result) -> str``
-except ``text``, which prints through a rich console (coloured on a terminal)."""
+(``text`` takes a ``colour`` flag). Output is plain buffered text, not rich: see _out.py."""
 
 from __future__ import annotations
 

@@ -1,15 +1,16 @@
-"""``--format json``: a stable shape for machines.
+"""``--format json``: a stable shape for machines (documented in docs/lint/index.md).
 
 {"version": 1, "files": N, "statements": N, "counts": {"error": n, "warning": n, "info": n},
  "findings": [{rule, severity, category, message, fix, file, line, column, statement}],
  "errors": [{file, line, message}]}
+
+Keys are only ever added within version 1; one finding per line.
 """
 
 from __future__ import annotations
 
-import json
-
 from ..model import LintResult
+from ._out import dumps
 
 
 def render(result: LintResult) -> str:
@@ -21,4 +22,4 @@ def render(result: LintResult) -> str:
         "findings": [f.to_dict() for f in result.findings],
         "errors": [e.to_dict() for e in result.errors],
     }
-    return json.dumps(data, indent=2) + "\n"
+    return dumps(data, pretty_depth=2) + "\n"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from ... import __version__
 from ..model import LintResult
 from ..rules import all_rules
+from ._out import dumps
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DOCS = "https://github.com/expandcontract/expandcontract/blob/main/docs/lint/rules/{}.md"
@@ -78,4 +78,5 @@ def render(result: LintResult) -> str:
             "results": results,
         }],
     }
-    return json.dumps(log, indent=2) + "\n"
+    # Each result (and the tool driver) on one line; see _out.dumps.
+    return dumps(log, pretty_depth=4) + "\n"
