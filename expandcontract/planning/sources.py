@@ -9,6 +9,7 @@ from .model import Migration
 
 MIGRATION_SUFFIXES = {".yaml", ".yml", ".json"}
 SQL_SUFFIXES = {".sql"}
+ALEMBIC_SUFFIXES = {".py"}  # an Alembic revision: upgrade() run offline (docs/alembic.md)
 
 
 def load_any(path: Path) -> Migration:
@@ -21,6 +22,11 @@ def load_any(path: Path) -> Migration:
         from .load_sql import load_sql_file
 
         return load_sql_file(path)
+    if suffix in ALEMBIC_SUFFIXES:
+        from ..alembic.revision import load_revision_file
+
+        return load_revision_file(path)
     raise InputError(
-        "unknown file type (expected .yaml, .yml, .json or .sql)", where=str(path)
+        "unknown file type (expected .yaml, .yml, .json, .sql or an Alembic revision .py)",
+        where=str(path),
     )

@@ -246,6 +246,7 @@ class Mapper:
                 if col["name"] == primary_key[0]:
                     col["primary_key"] = True
                     primary_key = []
+                    break
         fields: dict[str, Any] = {**table, "columns": columns}
         if primary_key:
             fields["primary_key"] = primary_key
