@@ -65,7 +65,8 @@ def _emit(result: LintResult, fmt: str) -> None:
 
 
 def _trace(paths: list[str], alembic_config: str | None, dsn: str, copy_schema: bool,
-           result: LintResult, fmt: str) -> None:
+           result: LintResult, fmt: str) -> list[dict[str, Any]]:
+    """Trace every input; prints the text report, returns the entries for JSON."""
     try:
         from ..lint.trace import trace_statements
     except ModuleNotFoundError:
@@ -92,10 +93,9 @@ def _trace(paths: list[str], alembic_config: str | None, dsn: str, copy_schema: 
                                "static_findings": static})
                 if fmt == "text":
                     out.extend(_trace_text(src.filename, line, text, tr, locks, static, paint))
-    if fmt == "json":
-        _print_json({"trace": report})
-    else:
+    if fmt == "text":
         sys.stdout.write("".join(out))
+    return report
 
 
 def _trace_text(filename: str, line: int, text: str, tr: Any, locks: list[str],
@@ -172,12 +172,21 @@ def lint(paths: tuple[str, ...], fmt: str, pg_version: int | None, alembic_confi
         disable=_rule_list(disable, "--disable"), assume_in_transaction=assume_in_transaction)
     trace_dsn = None
     if trace:
+        if fmt not in ("text", "json"):
+            raise InputError("--trace reports as --format text or json", where="--format")
         from ..dsn import resolve_dsn
 
         trace_dsn = resolve_dsn(dsn, required=True)
     result = lint_paths(list(paths), config, alembic_config)
-    _emit(result, fmt if not (trace and fmt == "json") else "json")
-    if trace and trace_dsn:
+    if trace_dsn is None:
+        _emit(result, fmt)
+    elif fmt == "json":  # one document: the lint report plus "trace"
+        from ..lint.reporters import json as json_reporter
+
+        report = _trace(list(paths), alembic_config, trace_dsn, trace_copy_schema, result, fmt)
+        sys.stdout.write(json_reporter.render(result, {"trace": report}))
+    else:
+        _emit(result, fmt)
         _trace(list(paths), alembic_config, trace_dsn, trace_copy_schema, result, fmt)
     if result.errors:
         sys.exit(EXIT_BAD_INPUT)
