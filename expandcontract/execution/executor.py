@@ -78,6 +78,7 @@ class Executor:
     def __init__(
         self, conn: psycopg.Connection, migration: str, round_: int, phase: str,
         options: ExecOptions, report: Reporter | None = None,
+        before_step: Callable[[], None] | None = None,
     ) -> None:
         if not conn.autocommit:
             raise ValueError("the executor needs an autocommit connection")
@@ -87,6 +88,8 @@ class Executor:
         self.phase = phase
         self.options = options
         self.report = report or (lambda event: None)
+        # Called before each step that runs: raises to stop (the migration lock was lost).
+        self.before_step = before_step or (lambda: None)
         pause = os.environ.get(PAUSE_ENV, "")
         self.pause_after = int(pause) if pause.isdigit() else None
 
@@ -98,6 +101,7 @@ class Executor:
                 self.report(StepEvent(self.phase, index, len(steps), step, "already",
                                       attempts=entry.attempts, seconds=None))
             else:
+                self.before_step()
                 self._run_step(index, len(steps), step)
             if self.pause_after is not None and index + 1 == self.pause_after:
                 sys.stderr.write(f"EC_TEST_PAUSED after step {index + 1}\n")

@@ -6,7 +6,6 @@ its session ends; the ``run_owner`` row only says who holds it (for the message)
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import os
 import socket
@@ -15,9 +14,9 @@ from types import TracebackType
 import psycopg
 
 from ..db import connect
-from ..errors import BlockedError
+from ..errors import BlockedError, ExecutionError
 from ..state.schema import STATE_SCHEMA
-from .store import ensure_state
+from .store import ensure_state, os_user
 
 LOCK_CLASS = 0x6563  # "ec": first key of the two-key advisory lock; the second is the name's hash
 
@@ -45,17 +44,13 @@ class MigrationLock:
             ).fetchone()
             if not got or not got[0]:
                 raise BlockedError(self._holder_message(conn))
-            try:
-                os_user: str | None = getpass.getuser()
-            except Exception:
-                os_user = None
             conn.execute(
                 f"INSERT INTO {STATE_SCHEMA}.run_owner (migration, action, backend_pid, os_pid,"
                 " hostname, os_user) VALUES (%s, %s, pg_backend_pid(), %s, %s, %s)"
                 " ON CONFLICT (migration) DO UPDATE SET action = EXCLUDED.action,"
                 " backend_pid = EXCLUDED.backend_pid, os_pid = EXCLUDED.os_pid,"
                 " hostname = EXCLUDED.hostname, os_user = EXCLUDED.os_user, started_at = now()",
-                (self.name, self.action, os.getpid(), socket.gethostname(), os_user),
+                (self.name, self.action, os.getpid(), socket.gethostname(), os_user()),
             )
         except BaseException:
             conn.close()
@@ -91,6 +86,20 @@ class MigrationLock:
             f"migration {self.name} is being run by database backend pid {backend_pid}"
             f" from {client or 'a local socket'} since {when}"
         )
+
+    def check(self) -> None:
+        """Raise ExecutionError when the lock's session has ended (terminated by the server, a
+        dropped network connection): another run could take the migration meanwhile, so this
+        run must stop before its next step."""
+        if self.conn is None:
+            return
+        try:
+            self.conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            raise ExecutionError(
+                f"lost the lock of migration {self.name} (its database session ended: "
+                f"{' '.join(str(exc).split())}); stopped before the next step, re-run to continue"
+            ) from None
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -46,9 +46,11 @@ def _plan(conn: psycopg.Connection, migration: Migration) -> dict[str, Any]:
     return plan_to_json(plan)
 
 
-def _executor(conn: psycopg.Connection, record: store.MigrationRecord, phase: str,
-              options: ExecOptions, report: Reporter | None) -> Executor:
-    return Executor(conn, record.name, record.round, phase, options, report)
+def _run_steps(conn: psycopg.Connection, record: store.MigrationRecord, phase: str,
+               options: ExecOptions, report: Reporter | None, lock: MigrationLock) -> None:
+    """Run the stored steps of ``phase``, stopping if the migration lock's session is lost."""
+    executor = Executor(conn, record.name, record.round, phase, options, report, lock.check)
+    executor.run(record.steps(phase))
 
 
 def expand(dsn: str, migration: Migration, options: ExecOptions,
@@ -56,7 +58,7 @@ def expand(dsn: str, migration: Migration, options: ExecOptions,
     name = migration.name
     document = migration.to_document()
     source = str(migration.source) if migration.source else None
-    with connect(dsn) as conn, MigrationLock(dsn, name, "expand"):
+    with connect(dsn, application_name="ec expand") as conn, MigrationLock(dsn, name, "expand") as lock:
         record = store.get_migration(conn, name)
         if record is None or record.phase == "rolled_back":
             # First expand, or again after a rollback (a new round): plan against the live catalog.
@@ -81,7 +83,7 @@ def expand(dsn: str, migration: Migration, options: ExecOptions,
             )
         elif record.phase == "expanding":
             store.audit(conn, name, "expand resumed", {"source": source, "round": record.round})
-        _executor(conn, record, "expand", options, report).run(record.steps("expand"))
+        _run_steps(conn, record, "expand", options, report, lock)
         if record.phase == "expanded":
             return Outcome(name, "expanded", f"migration {name} is already expanded",
                            "already_expanded", record.round)
@@ -121,14 +123,14 @@ def contract(dsn: str, name: str, options: ExecOptions, gate: ContractOptions,
              report: Reporter | None = None, show_evidence: EvidenceReport | None = None) -> Outcome:
     if gate.force and not (gate.reason and gate.reason.strip()):
         raise InputError("--force needs --reason TEXT (it is recorded in the audit log)")
-    with connect(dsn) as conn:
+    with connect(dsn, application_name="ec contract") as conn:
         record = _require(conn, name)
         if record.phase == "contracted":
             return Outcome(name, record.phase, f"migration {name} is already contracted",
                            "already_contracted", record.round)
         if record.phase in ("rolling_back", "rolled_back"):
             raise InputError(f"migration {name} is {record.phase.replace('_', ' ')}: expand it again before contracting")
-        with MigrationLock(dsn, name, "contract"):
+        with MigrationLock(dsn, name, "contract") as lock:
             record = _require(conn, name)
             if record.phase == "contracted":  # contracted by another run meanwhile
                 return Outcome(name, record.phase, f"migration {name} is already contracted",
@@ -141,7 +143,7 @@ def contract(dsn: str, name: str, options: ExecOptions, gate: ContractOptions,
             else:  # a resumed contract: the interrupted run passed the gate
                 passed = "resumed"
                 store.audit(conn, name, "contract resumed", {"round": record.round})
-            _executor(conn, record, "contract", options, report).run(record.steps("contract"))
+            _run_steps(conn, record, "contract", options, report, lock)
             with conn.transaction():
                 store.set_phase(conn, name, "contracted")
                 store.audit(conn, name, "contracted", {"round": record.round})
@@ -183,13 +185,13 @@ def _check_rollback_allowed(record: store.MigrationRecord) -> None:
 
 
 def rollback(dsn: str, name: str, options: ExecOptions, report: Reporter | None = None) -> Outcome:
-    with connect(dsn) as conn:
+    with connect(dsn, application_name="ec rollback") as conn:
         record = _require(conn, name)
         _check_rollback_allowed(record)
         if record.phase == "rolled_back":
             return Outcome(name, record.phase, f"migration {name} is already rolled back",
                            "already_rolled_back", record.round)
-        with MigrationLock(dsn, name, "rollback"):
+        with MigrationLock(dsn, name, "rollback") as lock:
             record = _require(conn, name)  # another run may have moved it on meanwhile
             _check_rollback_allowed(record)
             if record.phase == "rolled_back":
@@ -198,7 +200,7 @@ def rollback(dsn: str, name: str, options: ExecOptions, report: Reporter | None 
             with conn.transaction():
                 store.set_phase(conn, name, "rolling_back")
                 store.audit(conn, name, "rollback started", {"round": record.round, "from": record.phase})
-            _executor(conn, record, "rollback", options, report).run(record.steps("rollback"))
+            _run_steps(conn, record, "rollback", options, report, lock)
             with conn.transaction():
                 store.set_phase(conn, name, "rolled_back")
                 store.audit(conn, name, "rolled back", {"round": record.round})

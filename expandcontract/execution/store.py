@@ -274,7 +274,7 @@ def journal_write(
 # -- the audit log ---------------------------------------------------------------------------
 
 
-def _os_user() -> str | None:
+def os_user() -> str | None:
     try:
         return getpass.getuser()
     except Exception:  # no passwd entry (containers): not worth failing a migration over
@@ -287,7 +287,7 @@ def audit(conn: psycopg.Connection, migration_name: str | None, action: str, det
     conn.execute(
         f"INSERT INTO {S}.audit_log (migration, action, os_user, hostname, pid, ec_version, detail)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (migration_name, action, _os_user(), socket.gethostname(), os.getpid(), __version__,
+        (migration_name, action, os_user(), socket.gethostname(), os.getpid(), __version__,
          Jsonb(detail)),
     )
 
