@@ -24,7 +24,9 @@ class TableInfo:
     oid: int
     columns: dict[str, ColumnInfo] = field(default_factory=dict)
     primary_key: tuple[str, ...] = ()
-    est_rows: int = 0
+    # None: the table was never analyzed (no VACUUM, ANALYZE or autovacuum yet), so
+    # PostgreSQL has no row count to scale; see _ROWS.
+    est_rows: int | None = 0
     total_bytes: int = 0
     indexes: set[str] = field(default_factory=set)
     constraints: set[str] = field(default_factory=set)
@@ -32,6 +34,30 @@ class TableInfo:
     @property
     def display(self) -> str:
         return f"{self.schema}.{self.name}"
+
+
+# The planner's own estimate: the tuple density of the last VACUUM/ANALYZE (reltuples /
+# relpages) times the heap's current number of pages. A heap of zero pages holds no row at
+# all. reltuples is -1 (PG14+) or relpages 0 (older) when the table was never analyzed: then
+# there is no density to scale, and the estimate is unknown (NULL), not 0. A partitioned
+# table holds no rows itself: its leaf partitions are summed (unknown if any one is).
+_SIZE = """
+SELECT CASE WHEN count(*) = 0 THEN 0 WHEN bool_and(est IS NOT NULL) THEN sum(est)::bigint END,
+       coalesce(sum(pg_total_relation_size(relid)), 0)::bigint
+FROM (
+    SELECT t.relid,
+           CASE
+               WHEN pg_relation_size(t.relid) = 0 THEN 0
+               WHEN p.reltuples >= 0 AND p.relpages > 0 THEN
+                   round(p.reltuples / p.relpages * (pg_relation_size(t.relid)
+                         / current_setting('block_size')::bigint))
+           END AS est
+    FROM (SELECT relid FROM pg_partition_tree(%(oid)s::oid) WHERE isleaf
+          UNION SELECT %(oid)s::oid
+         ) t JOIN pg_class p ON p.oid = t.relid
+    WHERE p.relkind <> 'p'
+) leaves
+"""
 
 
 class Catalog:
@@ -52,8 +78,7 @@ class Catalog:
     def _load(self, ref: TableRef) -> TableInfo | None:
         row = self.conn.execute(
             """
-            SELECT c.oid, n.nspname, c.relname, greatest(c.reltuples, 0)::bigint,
-                   pg_total_relation_size(c.oid)
+            SELECT c.oid, n.nspname, c.relname
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.oid = to_regclass(%s) AND c.relkind IN ('r', 'p')
             """,
@@ -61,7 +86,9 @@ class Catalog:
         ).fetchone()
         if row is None:
             return None
-        oid, schema, name, est_rows, total_bytes = row
+        oid, schema, name = row
+        sizes = self.conn.execute(_SIZE, {"oid": oid}).fetchone()
+        est_rows, total_bytes = sizes if sizes else (None, 0)
         info = TableInfo(schema, name, oid, est_rows=est_rows, total_bytes=total_bytes)
         for col, typ, notnull, default in self.conn.execute(
             """

@@ -141,6 +141,18 @@ def validate_target(ctx: PlanContext, ref: TableRef, columns: list[str], where: 
         ctx.column_info(ref, column, where)
 
 
+def validate_referenced(ctx: PlanContext, ref: TableRef, columns: list[str], where: str) -> None:
+    """Columns a foreign key references: they must exist and stay in place until contract
+    (a column replaced by a shadow takes its unique index and its name along only then)."""
+    validate_target(ctx, ref, columns, where)
+    for column in columns:
+        ctx.refuse_replaced(
+            ref, column, where,
+            "a foreign key cannot reference it before contract; add the foreign key in a later "
+            "migration", rename_targets=True,
+        )
+
+
 # -- live facts about one column that the catalog summary does not carry ------------------
 
 
@@ -222,3 +234,23 @@ def column_facts(ctx: PlanContext, ref: TableRef, column: str) -> ColumnFacts | 
     if row is None:
         return None
     return ColumnFacts(bool(row[0]), bool(row[1]), tuple(row[2]), tuple(row[3]))
+
+
+def referenced_tables(ctx: PlanContext, ref: TableRef, column: str | None = None) -> list[TableRef]:
+    """Tables that foreign keys of ``ref`` (those on ``column``, if given) point to; dropping
+    them locks those tables too. Empty without a live catalog."""
+    if ctx.catalog is None or ref in ctx.created_tables:
+        return []
+    rows = ctx.catalog.conn.execute(
+        """
+        SELECT DISTINCT n.nspname, t.relname FROM pg_constraint c
+        JOIN pg_class t ON t.oid = c.confrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE c.contype = 'f' AND c.conrelid = to_regclass(%(t)s) AND c.confrelid <> c.conrelid
+          AND (%(c)s::text IS NULL OR EXISTS (
+                SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.conrelid
+                AND a.attname = %(c)s AND a.attnum = ANY (c.conkey)))
+        ORDER BY 1, 2
+        """,
+        {"t": ref.sql, "c": column},
+    ).fetchall()
+    return [TableRef(name, schema) for schema, name in rows]

@@ -11,7 +11,7 @@ from ..sqltext import bounded_name, ident, qualified
 from . import _guards as g
 from . import _steps as s
 from . import _sync
-from ._columns import IndexShape, column_facts, column_indexes
+from ._columns import IndexShape, column_facts, column_indexes, referenced_tables
 from .base import PlanContext
 
 
@@ -28,6 +28,8 @@ class Shadow:
     # alter_column: at contract the old column goes and ``new`` takes its name.
     take_old_name: bool = False
     indexes: list[IndexShape] = field(default_factory=list)
+    # Tables the old column's foreign keys point to: dropping it locks them too.
+    fk_tables: list[TableRef] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -75,6 +77,7 @@ class Shadow:
                 )
             else:
                 self.indexes.append(idx)
+        self.fk_tables = referenced_tables(ctx, self.table, self.old)
         for con in facts.other_constraints:
             self.notes.append(
                 f"constraint {con} on {self.old} is not carried over to {self.final}: "
@@ -134,10 +137,11 @@ class Shadow:
                     lock=Lock.ACCESS_EXCLUSIVE,
                     guard=g.all_of(g.column_absent(t, self.new), g.column_type_is(t, self.old, self.new_type)),
                     table=t,
+                    also_locks=s.fk_drop_locks(self.fk_tables, t),
                 )
             )
         else:
-            steps.append(s.drop_column(t, self.old, f"replaced by {self.new}"))
+            steps.append(s.drop_column(t, self.old, f"replaced by {self.new}", references=self.fk_tables))
         for idx in self.indexes:
             tmp = self.index_tmp_name(idx)
             if idx.constraint:

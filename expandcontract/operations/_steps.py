@@ -38,13 +38,22 @@ def validate_constraint(
     )
 
 
-def drop_constraint(table: TableRef, name: str, why: str = "") -> Step:
+# Dropping a foreign key (with its constraint, column or table) removes its triggers on the
+# referenced table too: PostgreSQL takes ACCESS EXCLUSIVE on that table as well.
+def fk_drop_locks(referenced: list[TableRef], table: TableRef) -> tuple[tuple[TableRef, Lock], ...]:
+    return tuple((r, Lock.ACCESS_EXCLUSIVE) for r in dict.fromkeys(referenced) if r != table)
+
+
+def drop_constraint(
+    table: TableRef, name: str, why: str = "", *, references: list[TableRef] | None = None
+) -> Step:
     return Step(
         sql=f"ALTER TABLE {table.sql} DROP CONSTRAINT IF EXISTS {ident(name)}",
         description=f"drop constraint {name}" + (f" ({why})" if why else ""),
         lock=Lock.ACCESS_EXCLUSIVE,
         guard=g.constraint_absent(table, name),
         table=table,
+        also_locks=fk_drop_locks(references or [], table),
     )
 
 
@@ -126,7 +135,10 @@ def drop_index(table: TableRef | None, schema: str | None, name: str) -> Step:
     )
 
 
-def drop_column(table: TableRef, column: str, why: str = "") -> Step:
+def drop_column(
+    table: TableRef, column: str, why: str = "", *, references: list[TableRef] | None = None
+) -> Step:
+    """``references``: tables that foreign keys on the column point to (locked as well)."""
     return Step(
         sql=f"ALTER TABLE {table.sql} DROP COLUMN IF EXISTS {ident(column)}",
         description=f"drop column {column}" + (f" ({why})" if why else "")
@@ -134,6 +146,7 @@ def drop_column(table: TableRef, column: str, why: str = "") -> Step:
         lock=Lock.ACCESS_EXCLUSIVE,
         guard=g.column_absent(table, column),
         table=table,
+        also_locks=fk_drop_locks(references or [], table),
     )
 
 

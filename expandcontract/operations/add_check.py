@@ -33,13 +33,18 @@ class AddCheck(TableOperation):
             raise InputError(f"constraint {self.name!r} already exists on {self.ref.display!r}", where=self.origin)
 
     def expand(self, ctx: PlanContext) -> list[Step]:
-        return [s.add_check_not_valid(self.ref, self.name, self.check)]
+        # On the shadow of a column whose type an earlier operation changes: it takes the
+        # column's name at contract, and the constraint goes with it.
+        return [s.add_check_not_valid(self.ref, self.name, ctx.physical_expr(self.ref, self.check, self.origin))]
 
     def contract(self, ctx: PlanContext) -> list[Step]:
         return [s.validate_constraint(self.ref, self.name)]
 
     def rollback(self, ctx: PlanContext) -> list[Step]:
         return [s.drop_constraint(self.ref, self.name, "added by expand")]
+
+    def record(self, ctx: PlanContext) -> None:
+        ctx.note_used(self.ref, ctx.expr_columns(self.ref, self.check, self.origin), self.origin)
 
     def notes(self, ctx: PlanContext) -> list[str]:
         return ["from expand on, every insert and update must satisfy the check (old versions too)"]

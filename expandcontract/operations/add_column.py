@@ -14,7 +14,13 @@ from ..planning.steps import Backfill, Lock, Requirement, RequirementKind, Step,
 from ..sqltext import bounded_name, ident
 from . import _steps as s
 from . import _sync
-from ._columns import ColumnDef, check_sql_text, is_constant_default, validate_target, validate_type
+from ._columns import (
+    ColumnDef,
+    check_sql_text,
+    is_constant_default,
+    validate_referenced,
+    validate_type,
+)
 from .base import PlanContext, TableOperation
 
 
@@ -80,7 +86,7 @@ class AddColumn(TableOperation):
             )
         validate_type(ctx, self.column.type, where)
         if self.column.references is not None:
-            validate_target(ctx, self.column.references.ref, [self.column.references.column], where)
+            validate_referenced(ctx, self.column.references.ref, [self.column.references.column], where)
         new_table = self.ref in ctx.created_tables
         if not self.column.nullable and not new_table and self.up is None and self.column.default is None:
             raise InputError(
@@ -112,7 +118,9 @@ class AddColumn(TableOperation):
         if not c.nullable and not self._fast_default():
             steps.append(s.not_null_expand(ref, c.name))
         if c.check is not None:
-            steps.append(s.add_check_not_valid(ref, self.check_name, c.check))
+            steps.append(
+                s.add_check_not_valid(ref, self.check_name, ctx.physical_expr(ref, c.check, self.origin))
+            )
         if c.references is not None:
             steps.append(self._fk_step())
         if c.unique:
@@ -190,7 +198,8 @@ class AddColumn(TableOperation):
         if self.up is not None and not self._new_table(ctx):
             steps += _sync.remove_steps(self.ref, self.fill_name)
         # Dropping the column drops its index and constraints with it.
-        steps.append(s.drop_column(self.ref, self.col, "added by expand"))
+        refs = [self.column.references.ref] if self.column.references is not None else []
+        steps.append(s.drop_column(self.ref, self.col, "added by expand", references=refs))
         return steps
 
     def contract_requires(self) -> list[Requirement]:
@@ -222,3 +231,7 @@ class AddColumn(TableOperation):
 
     def record(self, ctx: PlanContext) -> None:
         ctx.note_column(self.ref, self.col, self.column.type)
+        if self.column.references is not None:
+            ctx.note_used(self.column.references.ref, [self.column.references.column], self.origin)
+        if self.column.check is not None:
+            ctx.note_used(self.ref, ctx.expr_columns(self.ref, self.column.check, self.origin), self.origin)

@@ -13,7 +13,7 @@ from ..planning.steps import Lock, Step, TableRef
 from ..sqltext import ident
 from . import _guards as g
 from . import _steps as s
-from ._columns import ForeignKeyTargets, validate_target
+from ._columns import ForeignKeyTargets, validate_referenced, validate_target
 from .base import PlanContext, TableOperation
 
 Action = Literal["no action", "restrict", "cascade", "set null", "set default"]
@@ -44,7 +44,7 @@ class AddForeignKey(TableOperation):
 
     def validate_live(self, ctx: PlanContext) -> None:
         validate_target(ctx, self.ref, self.columns, self.origin)
-        validate_target(ctx, self.references.ref, self.references.columns, self.origin)
+        validate_referenced(ctx, self.references.ref, self.references.columns, self.origin)
         info = ctx.table_info(self.ref, self.origin)
         if info is not None and self.name in info.constraints:
             raise InputError(f"constraint {self.name!r} already exists on {self.ref.display!r}", where=self.origin)
@@ -53,7 +53,8 @@ class AddForeignKey(TableOperation):
         target = self.references
         sql = (
             f"ALTER TABLE {self.ref.sql} ADD CONSTRAINT {ident(self.name)} FOREIGN KEY "
-            f"({', '.join(ident(c) for c in self.columns)}) REFERENCES {target.ref.sql} "
+            f"({', '.join(ident(c) for c in ctx.physical_columns(self.ref, self.columns, self.origin))}) "
+            f"REFERENCES {target.ref.sql} "
             f"({', '.join(ident(c) for c in target.columns)})"
         )
         if self.on_delete:
@@ -80,14 +81,13 @@ class AddForeignKey(TableOperation):
         ]
 
     def rollback(self, ctx: PlanContext) -> list[Step]:
-        step = s.drop_constraint(self.ref, self.name, "added by expand")
-        # Dropping a foreign key also locks the referenced table (its triggers go).
         return [
-            Step(
-                sql=step.sql, description=step.description, lock=step.lock, guard=step.guard,
-                table=self.ref, also_locks=((self.references.ref, Lock.SHARE_ROW_EXCLUSIVE),),
-            )
+            s.drop_constraint(self.ref, self.name, "added by expand", references=[self.references.ref])
         ]
+
+    def record(self, ctx: PlanContext) -> None:
+        ctx.note_used(self.ref, self.columns, self.origin)
+        ctx.note_used(self.references.ref, self.references.columns, self.origin)
 
     def tables(self) -> list[TableRef]:
         return [self.ref, self.references.ref]

@@ -32,7 +32,10 @@ class AddUnique(TableOperation):
 
     def expand(self, ctx: PlanContext) -> list[Step]:
         return [
-            s.create_index(self.ref, self.name, self.columns, unique=True),
+            s.create_index(
+                self.ref, self.name, ctx.physical_columns(self.ref, self.columns, self.origin),
+                unique=True,
+            ),
             Step(
                 sql=(
                     f"ALTER TABLE {self.ref.sql} ADD CONSTRAINT {ident(self.name)} "
@@ -48,6 +51,9 @@ class AddUnique(TableOperation):
     def rollback(self, ctx: PlanContext) -> list[Step]:
         # Dropping the constraint drops its index too.
         return [s.drop_constraint(self.ref, self.name, "added by expand")]
+
+    def record(self, ctx: PlanContext) -> None:
+        ctx.note_used(self.ref, self.columns, self.origin)
 
     def notes(self, ctx: PlanContext) -> list[str]:
         return [

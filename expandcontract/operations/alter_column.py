@@ -23,7 +23,7 @@ from . import _steps as s
 from . import _sync
 from ._columns import check_sql_text, check_type_text, validate_type
 from ._shadow import Shadow
-from .base import PlanContext, TableOperation
+from .base import PlanContext, Replaced, TableOperation
 
 
 class AlterColumn(TableOperation):
@@ -85,6 +85,16 @@ class AlterColumn(TableOperation):
 
     def validate_live(self, ctx: PlanContext) -> None:
         info = ctx.column_info(self.ref, self.column, self.origin)
+        ctx.refuse_replaced(
+            self.ref, self.column, self.origin,
+            "give type, nullable and default in that one alter_column",
+        )
+        if self.type is not None:
+            ctx.refuse_replaced(
+                self.ref, self.column, self.origin,
+                "change its type in a later migration", rename_targets=True,
+            )
+            ctx.refuse_used(self.ref, self.column, self.origin, "alter_column")
         if self.type is not None:
             validate_type(ctx, self.type, self.origin)
             tinfo = ctx.table_info(self.ref, self.origin)
@@ -281,3 +291,6 @@ class AlterColumn(TableOperation):
     def record(self, ctx: PlanContext) -> None:
         if self.type is not None:
             ctx.note_column(self.ref, self.column, self.type)
+            ctx.note_replaced(self.ref, self.column, Replaced("type", self.shadow_name, self.origin))
+        else:
+            ctx.note_used(self.ref, [self.column], self.origin)

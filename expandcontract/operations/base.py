@@ -7,7 +7,8 @@ each phase as data (Steps, Backfills, Requirements): it never executes anything 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -16,6 +17,26 @@ from ..errors import InputError
 from ..planning.steps import Backfill, Requirement, Step, TableRef
 
 REGISTRY: dict[str, type[Operation]] = {}
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A column that an earlier operation replaces through a shadow column."""
+
+    kind: Literal["type", "rename"]
+    shadow: str  # the column that holds the new shape during the transition
+    origin: str  # where that operation is (for messages)
+
+
+def _at(origin: str, where: str) -> str:
+    """Where an earlier operation is, for a message about a later one: ``line N`` when both
+    come from the same file."""
+    if not origin:
+        return "above"
+    file, _, line = origin.rpartition(":")
+    if file and line.isdigit() and where.rpartition(":")[0] == file:
+        return f"line {line}"
+    return origin
 
 
 class PlanContext:
@@ -27,6 +48,12 @@ class PlanContext:
         # Tables and columns created or renamed by earlier operations of the same migration.
         self.created_tables: set[TableRef] = set()
         self.created_columns: dict[TableRef, dict[str, str]] = {}
+        # Columns replaced by a shadow column (alter_column type, rename_column): key = the
+        # column's name before the migration.
+        self.replaced: dict[TableRef, dict[str, Replaced]] = {}
+        # Columns that earlier operations attached a constraint, index or default to
+        # (column -> origin): replacing them afterwards would lose that at contract.
+        self.used: dict[TableRef, dict[str, str]] = {}
 
     @property
     def live(self) -> bool:
@@ -43,6 +70,7 @@ class PlanContext:
         return info
 
     def column_info(self, ref: TableRef, column: str, where: str) -> ColumnInfo | None:
+        self.refuse_renamed(ref, column, where)
         if column in self.created_columns.get(ref, {}):
             return ColumnInfo(column, self.created_columns[ref][column], False, None)
         info = self.table_info(ref, where)
@@ -62,6 +90,86 @@ class PlanContext:
 
     def note_column(self, ref: TableRef, column: str, type_sql: str) -> None:
         self.created_columns.setdefault(ref, {})[column] = type_sql
+
+    # -- columns replaced by earlier operations of the same migration -------------------------
+    def note_replaced(self, ref: TableRef, column: str, replaced: Replaced) -> None:
+        self.replaced.setdefault(ref, {})[column] = replaced
+
+    def note_used(self, ref: TableRef, columns: set[str] | list[str], origin: str) -> None:
+        for column in columns:
+            self.used.setdefault(ref, {}).setdefault(column, origin)
+
+    def refuse_renamed(self, ref: TableRef, column: str, where: str) -> None:
+        """A column renamed by an earlier operation is known by its new name only (as in SQL)."""
+        rep = self.replaced.get(ref, {}).get(column)
+        if rep is not None and rep.kind == "rename":
+            raise InputError(
+                f"column {column!r} of {ref.display!r} is renamed to {rep.shadow!r} by an earlier "
+                f"operation ({_at(rep.origin, where)}): refer to it as {rep.shadow!r}", where=where,
+            )
+
+    def refuse_replaced(
+        self, ref: TableRef, column: str, where: str, advice: str, *, rename_targets: bool = False
+    ) -> None:
+        """For operations that cannot follow a type change of ``column`` in one migration (nor,
+        with ``rename_targets``, a rename to ``column``)."""
+        self.refuse_renamed(ref, column, where)
+        found: tuple[str, Replaced] | None = None
+        rep = self.replaced.get(ref, {}).get(column)
+        if rep is not None:
+            found = (column, rep)
+        elif rename_targets:
+            for old, r in self.replaced.get(ref, {}).items():
+                if r.kind == "rename" and r.shadow == column:
+                    found = (old, r)
+        if found is not None:
+            old, rep = found
+            what = "changes the type of" if rep.kind == "type" else f"renames to {column!r} the"
+            raise InputError(
+                f"an earlier operation ({_at(rep.origin, where)}) {what} column {old!r} of "
+                f"{ref.display!r}: {advice}", where=where,
+            )
+
+    def refuse_used(self, ref: TableRef, column: str, where: str, what: str) -> None:
+        """Replacing a column drops it at contract, with whatever earlier operations of this
+        migration attached to it: refuse rather than lose that silently."""
+        origin = self.used.get(ref, {}).get(column)
+        if origin is not None:
+            raise InputError(
+                f"an earlier operation ({_at(origin, where)}) adds a constraint, index or default "
+                f"on column {column!r} of {ref.display!r}, which contract would drop with the "
+                f"old column: put the {what} first (later operations then apply to the new "
+                "column), or split the migration", where=where,
+            )
+
+    def physical(self, ref: TableRef, column: str, where: str) -> str:
+        """The column that holds ``column``'s new shape during the transition: the shadow of a
+        type change (it takes the column's name at contract), else the column itself."""
+        self.refuse_renamed(ref, column, where)
+        rep = self.replaced.get(ref, {}).get(column)
+        return rep.shadow if rep is not None and rep.kind == "type" else column
+
+    def physical_columns(self, ref: TableRef, columns: list[str], where: str) -> list[str]:
+        return [self.physical(ref, c, where) for c in columns]
+
+    def physical_expr(self, ref: TableRef, expr: str, where: str) -> str:
+        """``expr`` (a CHECK, an index predicate) over the columns that hold the new shape."""
+        from ._exprcols import rename_columns
+
+        for column in self.expr_columns(ref, expr, where):
+            self.refuse_renamed(ref, column, where)
+        mapping = {
+            c: r.shadow for c, r in self.replaced.get(ref, {}).items() if r.kind == "type"
+        }
+        return rename_columns(expr, ref.name, mapping) if mapping else expr
+
+    def expr_columns(self, ref: TableRef, expr: str, where: str) -> set[str]:
+        from ._exprcols import columns_in
+
+        try:
+            return columns_in(expr, ref.name)
+        except ValueError as exc:
+            raise InputError(str(exc), where=where) from None
 
 
 class Operation(BaseModel):

@@ -38,16 +38,23 @@ class CreateIndex(TableOperation):
         if ctx.catalog is not None and ctx.catalog.index_exists(self.name, self.schema_):
             raise InputError(f"relation {self.name!r} already exists", where=self.origin)
 
-    def create_sql(self) -> str:
-        cols = ", ".join(ident(c) for c in self.columns)
+    def create_sql(self, ctx: PlanContext | None = None) -> str:
+        """The statement; with ``ctx``, on the columns that hold each column's new shape (the
+        shadow of a type change made earlier in the migration, renamed to it at contract)."""
+        columns, include, where = self.columns, self.include, self.where
+        if ctx is not None:
+            columns = ctx.physical_columns(self.ref, columns, self.origin)
+            include = ctx.physical_columns(self.ref, include, self.origin)
+            where = None if where is None else ctx.physical_expr(self.ref, where, self.origin)
+        cols = ", ".join(ident(c) for c in columns)
         sql = (
             f"CREATE {'UNIQUE ' if self.unique else ''}INDEX CONCURRENTLY IF NOT EXISTS "
             f"{ident(self.name)} ON {self.ref.sql} USING {self.method} ({cols})"
         )
-        if self.include:
-            sql += f" INCLUDE ({', '.join(ident(c) for c in self.include)})"
-        if self.where:
-            sql += f" WHERE {self.where}"
+        if include:
+            sql += f" INCLUDE ({', '.join(ident(c) for c in include)})"
+        if where:
+            sql += f" WHERE {where}"
         return sql
 
     def index_exists_guard(self) -> str:
@@ -60,7 +67,7 @@ class CreateIndex(TableOperation):
     def expand(self, ctx: PlanContext) -> list[Step]:
         return [
             Step(
-                sql=self.create_sql(),
+                sql=self.create_sql(ctx),
                 description=f"build index {self.name} without blocking writes",
                 lock=Lock.SHARE_UPDATE_EXCLUSIVE,
                 transactional=False,
@@ -70,6 +77,12 @@ class CreateIndex(TableOperation):
                 index_schema=self.schema_,
             )
         ]
+
+    def record(self, ctx: PlanContext) -> None:
+        used = {*self.columns, *self.include}
+        if self.where:
+            used |= ctx.expr_columns(self.ref, self.where, self.origin)
+        ctx.note_used(self.ref, used, self.origin)
 
     def notes(self, ctx: PlanContext) -> list[str]:
         out = ["a failed concurrent build leaves an INVALID index: the guard treats it as not "

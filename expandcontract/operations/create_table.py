@@ -9,7 +9,8 @@ from ..errors import InputError
 from ..planning.steps import Lock, Step, TableRef
 from ..sqltext import ident
 from . import _guards as g
-from ._columns import TableColumnDef, validate_target, validate_type
+from . import _steps as s
+from ._columns import TableColumnDef, validate_referenced, validate_type
 from .base import PlanContext, TableOperation
 
 
@@ -51,7 +52,7 @@ class CreateTable(TableOperation):
         for c in self.columns:
             validate_type(ctx, c.type, self.origin)
             if c.references is not None and c.references.ref != self.ref:
-                validate_target(ctx, c.references.ref, [c.references.column], self.origin)
+                validate_referenced(ctx, c.references.ref, [c.references.column], self.origin)
 
     def create_sql(self) -> str:
         lines = []
@@ -87,6 +88,7 @@ class CreateTable(TableOperation):
                 lock=Lock.ACCESS_EXCLUSIVE,
                 guard=f"SELECT {self.ref.regclass} IS NULL",
                 table=self.ref,
+                also_locks=s.fk_drop_locks(self._referenced(), self.ref),
             )
         ]
 

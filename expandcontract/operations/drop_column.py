@@ -11,7 +11,7 @@ from ..sqltext import ident
 from . import _guards as g
 from . import _steps as s
 from . import _sync
-from ._columns import check_sql_text
+from ._columns import check_sql_text, referenced_tables
 from .base import PlanContext, TableOperation
 
 
@@ -35,6 +35,9 @@ class DropColumn(TableOperation):
 
     def validate_live(self, ctx: PlanContext) -> None:
         ctx.column_info(self.ref, self.column, self.origin)
+        ctx.refuse_replaced(
+            self.ref, self.column, self.origin, "drop the column without changing its type"
+        )
 
     def _not_null(self, ctx: PlanContext) -> bool | None:
         """Whether the column is NOT NULL now (None: planned without a database)."""
@@ -68,7 +71,9 @@ class DropColumn(TableOperation):
         steps: list[Step] = []
         if self.down is not None:
             steps += _sync.remove_steps(self.ref, self.fill_name)
-        steps.append(s.drop_column(self.ref, self.column))
+        steps.append(
+            s.drop_column(self.ref, self.column, references=referenced_tables(ctx, self.ref, self.column))
+        )
         return steps
 
     def rollback(self, ctx: PlanContext) -> list[Step]:

@@ -4,6 +4,8 @@ version uses it. Rollback (of expand) has nothing to undo."""
 from __future__ import annotations
 
 from ..planning.steps import Lock, Requirement, RequirementKind, Step
+from . import _steps as s
+from ._columns import referenced_tables
 from .base import PlanContext, TableOperation
 
 
@@ -24,6 +26,7 @@ class DropTable(TableOperation):
                 lock=Lock.ACCESS_EXCLUSIVE,
                 guard=f"SELECT {self.ref.regclass} IS NULL",
                 table=self.ref,
+                also_locks=s.fk_drop_locks(referenced_tables(ctx, self.ref), self.ref),
             )
         ]
 

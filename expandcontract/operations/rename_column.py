@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..planning.steps import Backfill, Requirement, RequirementKind, Step
 from ..sqltext import ident
 from ._shadow import Shadow
-from .base import PlanContext, TableOperation
+from .base import PlanContext, Replaced, TableOperation
 
 
 class RenameColumn(TableOperation):
@@ -29,6 +29,10 @@ class RenameColumn(TableOperation):
         if self.column == self.to:
             raise InputError(f"'to' is the same name as 'column' ({self.to!r})", where=self.origin)
         ctx.column_info(self.ref, self.column, self.origin)
+        ctx.refuse_replaced(
+            self.ref, self.column, self.origin, "rename it in a later migration", rename_targets=True
+        )
+        ctx.refuse_used(self.ref, self.column, self.origin, "rename_column")
         info = ctx.table_info(self.ref, self.origin)
         if info is not None and self.to in info.columns:
             raise InputError(
@@ -81,3 +85,4 @@ class RenameColumn(TableOperation):
 
     def record(self, ctx: PlanContext) -> None:
         ctx.note_column(self.ref, self.to, ctx.column_type(self.ref, self.column, self.origin))
+        ctx.note_replaced(self.ref, self.column, Replaced("rename", self.to, self.origin))

@@ -16,7 +16,7 @@ PLAN_FORMAT_VERSION = 1
 @dataclass
 class TableSize:
     table: str
-    est_rows: int
+    est_rows: int | None  # None: never analyzed, no estimate
     total_bytes: int
 
 
@@ -49,7 +49,7 @@ class Plan:
         return [r for op in self.operations for r in op.requires]
 
     def to_json(self) -> dict[str, Any]:
-        def size(ref: TableRef | None) -> dict[str, int] | None:
+        def size(ref: TableRef | None) -> dict[str, int | None] | None:
             s = self.sizes.get(ref) if ref else None
             return {"est_rows": s.est_rows, "total_bytes": s.total_bytes} if s else None
 

@@ -31,7 +31,8 @@ def _size_note(plan: Plan, step_table: object) -> str:
     size = plan.sizes.get(step_table) if step_table is not None else None  # type: ignore[call-overload]
     if size is None:
         return ""
-    return f"  [dim]({size.table}: ~{size.est_rows:,} rows, {human_bytes(size.total_bytes)})[/dim]"
+    rows = "rows unknown (never analyzed)" if size.est_rows is None else f"~{size.est_rows:,} rows"
+    return f"  [dim]({escape(size.table)}: {rows}, {human_bytes(size.total_bytes)})[/dim]"
 
 
 def _step_lines(console: Console, plan: Plan, number: int, step: Step) -> None:

@@ -1,0 +1,142 @@
+"""The lock a step declares (shown by `ec plan`, used by the executor's timeouts) is the lock
+PostgreSQL really takes: every transactional step of every example, and of a migration
+exercising foreign keys in every phase, is run in a transaction and pg_locks is read before
+it commits. Each table the step locks must be declared (step.table or also_locks) with
+exactly the strongest mode it holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from test_operations_apply import EXAMPLE_NAMES, EXAMPLES, live_plan, load_schema, run_backfills
+
+from expandcontract.planning.steps import Lock, Step, TableRef
+
+ORDER = list(Lock)
+MODES = {
+    "AccessShareLock": Lock.ACCESS_SHARE, "RowShareLock": Lock.ROW_SHARE,
+    "RowExclusiveLock": Lock.ROW_EXCLUSIVE, "ShareUpdateExclusiveLock": Lock.SHARE_UPDATE_EXCLUSIVE,
+    "ShareLock": Lock.SHARE, "ShareRowExclusiveLock": Lock.SHARE_ROW_EXCLUSIVE,
+    "ExclusiveLock": Lock.EXCLUSIVE, "AccessExclusiveLock": Lock.ACCESS_EXCLUSIVE,
+}
+
+FK_SCHEMA = """
+CREATE TABLE customers (id bigint PRIMARY KEY, email text);
+CREATE TABLE regions (id int PRIMARY KEY);
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, region int REFERENCES regions, note text);
+CREATE TABLE audit (id int PRIMARY KEY, region int REFERENCES regions);
+INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 50) g;
+INSERT INTO regions SELECT g FROM generate_series(1, 5) g;
+INSERT INTO orders SELECT g, g, 1 + g % 5, 'x' FROM generate_series(1, 50) g;
+"""
+
+FK_MIGRATION = """
+operations:
+  - add_foreign_key:
+      table: orders
+      name: orders_customer_fkey
+      columns: [customer_id]
+      references: {table: customers, columns: [id]}
+  - add_column:
+      table: orders
+      column: {name: referrer, type: bigint, references: {table: customers, column: id}}
+  - create_table:
+      table: shipments
+      columns:
+        - {name: id, type: bigint, primary_key: true}
+        - {name: order_id, type: bigint, references: {table: orders, column: id}}
+  - drop_column: {table: orders, column: region}
+  - drop_table: {table: audit}
+  - add_check: {table: orders, name: note_short, check: "length(note) < 100"}
+"""
+
+
+def relation_locks(conn: psycopg.Connection) -> dict[int, Lock]:
+    """Strongest lock this session holds on each table or view (by OID)."""
+    held: dict[int, Lock] = {}
+    for oid, mode in conn.execute(
+        "SELECT l.relation::int, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = pg_backend_pid() "
+        "AND l.locktype = 'relation' AND c.relkind IN ('r', 'p', 'v') "
+        "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+    ):
+        lock = MODES[mode]
+        if oid not in held or ORDER.index(lock) > ORDER.index(held[oid]):
+            held[oid] = lock
+    return held
+
+
+def oid_of(conn: psycopg.Connection, ref: TableRef) -> int | None:
+    row = conn.execute("SELECT to_regclass(%s)::oid::int", (ref.sql,)).fetchone()
+    return row[0] if row else None
+
+
+def declared(step: Step) -> list[tuple[TableRef, Lock]]:
+    out = [(step.table, step.lock)] if step.table is not None else []
+    return out + list(step.also_locks)
+
+
+def check_step(conn: psycopg.Connection, step: Step, problems: list[str]) -> None:
+    """Run ``step`` (committing it) and record any lock it takes that it does not declare."""
+    # Raw SQL declares what the file says (ec cannot see inside it): not checked here.
+    if not step.transactional or step.guard is None:
+        conn.execute(step.sql.encode())
+        return
+    wanted: dict[int, Lock] = {}
+    names: dict[int, str] = {}
+
+    def note(refs: list[tuple[TableRef, Lock]]) -> None:
+        for ref, lock in refs:
+            oid = oid_of(conn, ref)
+            if oid is not None:
+                wanted[oid] = max(wanted.get(oid, Lock.NONE), lock, key=ORDER.index)
+                names[oid] = ref.display
+
+    with conn.transaction():
+        note(declared(step))  # names as they are before the step ...
+        conn.execute(step.sql.encode())
+        note(declared(step))  # ... and after it (a rename moves a name to another relation)
+        for oid, lock in relation_locks(conn).items():
+            name = names.get(oid) or str(
+                conn.execute("SELECT %s::oid::regclass::text", (oid,)).fetchone()[0]  # type: ignore[index]
+            )
+            if wanted.get(oid, Lock.NONE) != lock:
+                problems.append(
+                    f"{step.description}: takes {lock.value} on {name}, declares "
+                    f"{wanted.get(oid, Lock.NONE).value}"
+                )
+
+
+def run_checked(conn: psycopg.Connection, path: Path) -> list[str]:
+    problems: list[str] = []
+    plan = live_plan(conn, path)
+    for step in plan.expand:
+        check_step(conn, step, problems)
+    for step in plan.rollback:
+        check_step(conn, step, problems)
+    plan = live_plan(conn, path)
+    for step in plan.expand:
+        check_step(conn, step, problems)
+    run_backfills(conn, plan)
+    for step in plan.contract:
+        check_step(conn, step, problems)
+    return problems
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_example_steps_declare_their_real_locks(ec_db: Any, name: str) -> None:
+    with ec_db.connect() as conn:
+        load_schema(conn, name)
+        assert run_checked(conn, EXAMPLES / name / f"{name}.yaml") == []
+
+
+def test_foreign_key_steps_declare_the_referenced_tables(ec_db: Any, tmp_path: Path) -> None:
+    path = tmp_path / "fk.yaml"
+    path.write_text(FK_MIGRATION)
+    with ec_db.connect() as conn:
+        conn.execute(FK_SCHEMA)
+        problems = run_checked(conn, path)
+        assert problems == [], "\n".join(problems)
