@@ -34,10 +34,11 @@ def load_revision_file(path: Path) -> Migration:
                 raise found.error from None
             raise
     name = migration_name(header.revision)
+    origins_list = source.origins or [(0, 1, 1, frozenset())]
     # origins: (byte offset in the SQL text, revision line, column, ignores), one per chunk,
     # after the BEGIN Alembic wraps around a PostgreSQL revision.
-    offsets = [o[0] for o in source.origins]
-    lines = [o[1] for o in source.origins]
+    offsets = [o[0] for o in origins_list]
+    lines = [o[1] for o in origins_list]
     data = source.text.encode()
     line_starts = [0] + [m.end() for m in re.finditer(rb"\n", data)]
     wrapper = {offsets[0], offsets[-1]}  # Alembic's BEGIN / COMMIT, not the user's
@@ -55,7 +56,7 @@ def load_revision_file(path: Path) -> Migration:
 
     placed: list[tuple[int, int, int, Operation]] = []  # (offset, 0 ec / 1 sql, seq, op)
     notes: list[str] = []
-    if _has_statements(source.text, len(source.origins)):
+    if _has_statements(source.text, len(origins_list)):
         try:
             sql = load_sql_text(source.text, str(path), default_name=name)
         except InputError as exc:

@@ -108,7 +108,7 @@ def _online(ctx: MigrationContext, op: EcMigrationOp, name: str) -> None:
             outcome = phases.rollback(dsn, name, options, _log_step)
     log.info("ec: %s", outcome.message)
     if op.action == "expand":
-        log.info("ec: next: ec backfill %s, deploy the new app version, ec gate %s, "
+        log.info("ec: next: deploy the new app version, ec backfill %s --verify, ec gate %s, "
                  "then the contract", name, name)
 
 
@@ -117,7 +117,7 @@ def _steps_for(op: EcMigrationOp, name: str) -> tuple[list[Step], list[str]]:
 
     plan = build_plan(op.migration(name))
     if op.action == "expand":
-        after = [f"ec backfill {name}: {b.description}" for b in plan.backfill]
+        after = [f"ec backfill {name} --verify: {b.description}" for b in plan.backfill]
         after += [f"before contract, every live app version: {r.describe()}"
                   for r in plan.requirements]
         return plan.expand, after

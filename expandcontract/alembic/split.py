@@ -12,6 +12,7 @@ import pprint
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from ..planning.model import Migration
@@ -98,7 +99,7 @@ def plan_lines(plan: object, phase: str) -> list[str]:
 
 
 def _expand_text(header: RevisionHeader, migration: Migration, steps: list[str],
-                 ops: list[object], *, down: tuple[str, ...], new_branch: bool) -> str:
+                 ops: list[dict[str, Any]], *, down: tuple[str, ...], new_branch: bool) -> str:
     name = migration.name
     title = header.message or f"ec migration {name}"
     notes = "".join(f"#   {' '.join(n.split())}\n" for n in migration.notes)
@@ -107,7 +108,7 @@ def _expand_text(header: RevisionHeader, migration: Migration, steps: list[str],
 Written by `ec alembic split` from revision {header.revision}. Deployment order:
   1. alembic upgrade expand@head    (this revision: ec expand of migration {name})
   2. deploy the new app version
-  3. ec backfill {name}
+  3. ec backfill {name} --verify
   4. ec gate {name}                 (must pass: no live app version needs what contract removes)
   5. alembic upgrade contract@head
 
@@ -138,13 +139,13 @@ def downgrade() -> None:
 
 
 def _contract_text(header: RevisionHeader, revision: str, name: str, steps: list[str],
-                   ops: list[object], *, down: tuple[str, ...], new_branch: bool) -> str:
+                   ops: list[dict[str, Any]], *, down: tuple[str, ...], new_branch: bool) -> str:
     title = header.message or f"ec migration {name}"
     return f'''"""{title} (contract)
 
 Written by `ec alembic split` from revision {header.revision}.
 Run `alembic upgrade contract@head` only after `ec gate {name}` passes (after the new app
-version is deployed everywhere and `ec backfill {name}` has finished); ec checks the gate
+version is deployed everywhere and `ec backfill {name} --verify` has finished); ec checks the gate
 again here and refuses (the upgrade fails, nothing is dropped) while it is blocked.
 
 Revision ID: {revision}

@@ -37,7 +37,7 @@ def split_command(file: Path, contract_revision: str | None, dry_run: bool) -> N
     console.print(f"contract: {result.contract_path} (revision {result.contract_revision}, "
                   "branch contract)", markup=False, highlight=False)
     console.print(
-        f"order: alembic upgrade expand@head -> deploy -> ec backfill {result.name} -> "
+        f"order: alembic upgrade expand@head -> deploy -> ec backfill {result.name} --verify -> "
         f"ec gate {result.name} -> alembic upgrade contract@head", markup=False, highlight=False)
 
 

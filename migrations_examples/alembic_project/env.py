@@ -3,9 +3,9 @@ is the database for both alembic and ec. ec's operations need nothing here (plug
 
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy import create_engine, pool
 
-from alembic import context
 from expandcontract.alembic.env import database_url
 
 config = context.config

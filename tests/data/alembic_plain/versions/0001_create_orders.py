@@ -7,7 +7,6 @@ Revises:
 """
 
 import sqlalchemy as sa
-
 from alembic import op
 
 revision = "0001"
