@@ -140,3 +140,53 @@ def test_foreign_key_steps_declare_the_referenced_tables(ec_db: Any, tmp_path: P
         conn.execute(FK_SCHEMA)
         problems = run_checked(conn, path)
         assert problems == [], "\n".join(problems)
+
+
+# -- guards and names that search_path must not fool ------------------------------------------
+SEARCH_PATH_SCHEMA = """
+CREATE SCHEMA app;
+CREATE TABLE app.other (id int);
+CREATE INDEX t_idx ON app.other (id);
+CREATE TABLE public.t (id int PRIMARY KEY, n int);
+SET search_path = app, public;
+"""
+
+
+def index_schemas(conn: psycopg.Connection, name: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relname = %s AND c.relkind = 'i' ORDER BY 1", (name,))]
+
+
+def test_index_of_the_same_name_in_another_schema_is_not_this_one(ec_db: Any, tmp_path: Path) -> None:
+    """public.t gets index t_idx while app.t_idx (another table's) comes first on search_path:
+    the plan is valid, the guard does not take app.t_idx for the new index, and rollback
+    drops public.t_idx only."""
+    from test_operations_apply import guard, run_steps
+
+    path = tmp_path / "m.yaml"
+    path.write_text("operations:\n  - create_index: {table: t, name: t_idx, columns: [n]}\n")
+    with ec_db.connect() as conn:
+        conn.execute(SEARCH_PATH_SCHEMA)
+        plan = live_plan(conn, path)
+        run_steps(conn, plan.expand)  # asserts the guard is false before, true after
+        assert index_schemas(conn, "t_idx") == ["app", "public"]
+        run_steps(conn, plan.rollback)
+        assert index_schemas(conn, "t_idx") == ["app"]
+        assert guard(conn, plan.rollback[0])
+
+
+def test_drop_index_rerun_leaves_other_schemas_alone(ec_db: Any, tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("operations:\n  - drop_index: {name: t_idx}\n")
+    with ec_db.connect() as conn:
+        conn.execute(SEARCH_PATH_SCHEMA)
+        conn.execute("CREATE INDEX t_idx ON public.t (n)")
+        (step,) = live_plan(conn, path).contract
+        conn.execute(step.sql.encode())
+        assert index_schemas(conn, "t_idx") == ["public"]
+        # A re-run after a crash: the guard says done, and the statement itself would not
+        # reach public.t_idx either.
+        assert conn.execute(step.guard.encode()).fetchone() == (True,)  # type: ignore[union-attr]
+        conn.execute(step.sql.encode())
+        assert index_schemas(conn, "t_idx") == ["public"]

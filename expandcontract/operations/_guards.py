@@ -105,6 +105,16 @@ def function_absent(schema: str | None, name: str) -> str:
     return f"SELECT to_regprocedure({literal(function_signature(schema, name))}) IS NULL"
 
 
+def index_valid_on(table: TableRef, name: str) -> str:
+    """A valid index ``name`` on ``table`` itself. Not by name through search_path: an index of
+    that name in another schema (of another table) must not make the build look done."""
+    return (
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c "
+        f"ON c.oid = i.indexrelid WHERE i.indrelid = {table.regclass} "
+        f"AND c.relname = {literal(name)} AND i.indisvalid)"
+    )
+
+
 def index_valid(schema: str | None, name: str) -> str:
     return (
         "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index WHERE indexrelid = "

@@ -103,7 +103,10 @@ def set_default(
 def create_index(
     table: TableRef, name: str, columns: list[str], *, unique: bool = False,
     method: str = "btree", include: tuple[str, ...] = (), where: str | None = None,
+    index_schema: str | None = None,
 ) -> Step:
+    """``index_schema``: the table's real schema when known (the index lives there), so the
+    executor's cleanup of an INVALID leftover never looks elsewhere on search_path."""
     sql = (
         f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS {ident(name)} "
         f"ON {table.sql} USING {method} ({', '.join(ident(c) for c in columns)})"
@@ -117,10 +120,10 @@ def create_index(
         description=f"build {'unique ' if unique else ''}index {name} without blocking writes",
         lock=Lock.SHARE_UPDATE_EXCLUSIVE,
         transactional=False,
-        guard=g.index_valid(table.schema, name),
+        guard=g.index_valid_on(table, name),
         table=table,
         index_name=name,
-        index_schema=table.schema,
+        index_schema=index_schema or table.schema,
     )
 
 

@@ -34,7 +34,7 @@ class AddUnique(TableOperation):
         return [
             s.create_index(
                 self.ref, self.name, ctx.physical_columns(self.ref, self.columns, self.origin),
-                unique=True,
+                unique=True, index_schema=ctx.schema_of(self.ref),
             ),
             Step(
                 sql=(

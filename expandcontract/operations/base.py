@@ -69,6 +69,13 @@ class PlanContext:
             raise InputError(f"table {ref.display!r} does not exist", where=where)
         return info
 
+    def schema_of(self, ref: TableRef) -> str | None:
+        """The schema ``ref`` really lives in (live catalog), else the one it was given."""
+        if self.catalog is None or ref in self.created_tables:
+            return ref.schema
+        info = self.catalog.table(ref)
+        return info.schema if info is not None else ref.schema
+
     def column_info(self, ref: TableRef, column: str, where: str) -> ColumnInfo | None:
         self.refuse_renamed(ref, column, where)
         if column in self.created_columns.get(ref, {}):

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from ..errors import InputError
 from ..planning.steps import Lock, Step
 from ..sqltext import ident, literal, qualified
+from . import _guards as g
 from ._columns import check_sql_text
 from .base import PlanContext, TableOperation
 
@@ -35,7 +36,9 @@ class CreateIndex(TableOperation):
     def validate_live(self, ctx: PlanContext) -> None:
         for column in [*self.columns, *self.include]:
             ctx.column_info(self.ref, column, self.origin)
-        if ctx.catalog is not None and ctx.catalog.index_exists(self.name, self.schema_):
+        # The index goes into its table's schema: a relation of that name elsewhere on
+        # search_path does not stand in the way (and must not pass for this index).
+        if ctx.catalog is not None and ctx.catalog.index_exists(self.name, ctx.schema_of(self.ref)):
             raise InputError(f"relation {self.name!r} already exists", where=self.origin)
 
     def create_sql(self, ctx: PlanContext | None = None) -> str:
@@ -58,11 +61,9 @@ class CreateIndex(TableOperation):
         return sql
 
     def index_exists_guard(self) -> str:
-        # Valid index only: an INVALID leftover of a failed build must be dropped and rebuilt.
-        return (
-            "SELECT EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = "
-            f"to_regclass({literal(qualified(self.schema_, self.name))}) AND indisvalid)"
-        )
+        # Valid index on this table only: an INVALID leftover of a failed build must be
+        # dropped and rebuilt, and a same-named index elsewhere on search_path is not this one.
+        return g.index_valid_on(self.ref, self.name)
 
     def expand(self, ctx: PlanContext) -> list[Step]:
         return [
@@ -74,7 +75,7 @@ class CreateIndex(TableOperation):
                 guard=self.index_exists_guard(),
                 table=self.ref,
                 index_name=self.name,
-                index_schema=self.schema_,
+                index_schema=ctx.schema_of(self.ref),
             )
         ]
 
@@ -92,13 +93,16 @@ class CreateIndex(TableOperation):
         return out
 
     def rollback(self, ctx: PlanContext) -> list[Step]:
+        # Qualified by the table's real schema when known: an unqualified name could resolve,
+        # through search_path, to another schema's index once this one is gone.
+        name = qualified(ctx.schema_of(self.ref), self.name)
         return [
             Step(
-                sql=f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(self.schema_, self.name)}",
+                sql=f"DROP INDEX CONCURRENTLY IF EXISTS {name}",
                 description=f"drop index {self.name}",
                 lock=Lock.SHARE_UPDATE_EXCLUSIVE,
                 transactional=False,
-                guard=f"SELECT to_regclass({literal(qualified(self.schema_, self.name))}) IS NULL",
+                guard=f"SELECT to_regclass({literal(name)}) IS NULL",
                 table=self.ref,
             )
         ]

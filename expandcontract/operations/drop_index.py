@@ -52,8 +52,19 @@ class DropIndex(Operation):
             )
         }
 
+    def _schema(self, ctx: PlanContext) -> str | None:
+        """The index's real schema (live): once it is dropped, its unqualified name could
+        resolve through search_path to another schema's index, which a re-run would drop."""
+        if ctx.catalog is None or self.schema_ is not None:
+            return self.schema_
+        row = ctx.catalog.conn.execute(
+            "SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.oid = to_regclass(%s)", (qualified(None, self.name),),
+        ).fetchone()
+        return row[0] if row else None
+
     def contract(self, ctx: PlanContext) -> list[Step]:
-        return [s.drop_index(self.table_ref, self.schema_, self.name)]
+        return [s.drop_index(self.table_ref, self._schema(ctx), self.name)]
 
     def tables(self) -> list[TableRef]:
         ref = self.table_ref
