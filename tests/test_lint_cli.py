@@ -133,52 +133,34 @@ def test_non_ascii_text_keeps_columns_right() -> None:
     assert (f.line, f.column) == (1, 20)  # characters, not UTF-8 bytes
 
 
-def _sarif_subset_schema() -> dict:
-    """The parts of the official SARIF 2.1.0 schema (sarif-schema-2.1.0.json) that constrain
-    what ec emits: required properties, enums and minimums, transcribed by hand because the
-    official file cannot be downloaded at test time."""
-    message = {"type": "object", "anyOf": [{"required": ["text"]}, {"required": ["id"]}]}
-    region = {"type": "object", "properties": {
-        "startLine": {"type": "integer", "minimum": 1},
-        "startColumn": {"type": "integer", "minimum": 1}}}
-    location = {"type": "object", "properties": {"physicalLocation": {
-        "type": "object", "properties": {
-            "artifactLocation": {"type": "object", "properties": {"uri": {"type": "string"}}},
-            "region": region}}}}
-    level = {"enum": ["none", "note", "warning", "error"]}
-    return {
-        "type": "object",
-        "required": ["version", "runs"],
-        "properties": {
-            "version": {"enum": ["2.1.0"]},
-            "runs": {"type": "array", "items": {
-                "type": "object", "required": ["tool"],
-                "properties": {
-                    "tool": {"type": "object", "required": ["driver"], "properties": {
-                        "driver": {"type": "object", "required": ["name"], "properties": {
-                            "name": {"type": "string"},
-                            "rules": {"type": "array", "items": {
-                                "type": "object", "required": ["id"], "properties": {
-                                    "shortDescription": message, "fullDescription": message,
-                                    "defaultConfiguration": {"type": "object",
-                                                             "properties": {"level": level}},
-                                    "helpUri": {"type": "string", "format": "uri"}}}}}}}},
-                    "results": {"type": "array", "items": {
-                        "type": "object", "required": ["message"], "properties": {
-                            "ruleId": {"type": "string"},
-                            "ruleIndex": {"type": "integer", "minimum": -1},
-                            "level": level, "message": message,
-                            "locations": {"type": "array", "items": location}}}},
-                    "invocations": {"type": "array", "items": {
-                        "type": "object", "required": ["executionSuccessful"]}}}}},
-        },
-    }
+SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+
+
+def _sarif_validator() -> jsonschema.Draft4Validator:
+    """The official OASIS SARIF 2.1.0 schema (errata01; oasis-tcs/sarif-spec,
+    Schemata/sarif-schema-2.1.0.json at commit 0a8091f7), vendored unmodified."""
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(
+        schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+
+
+def test_vendored_sarif_schema_is_the_official_one() -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    assert schema["id"] == ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/"
+                            "schemas/sarif-schema-2.1.0.json")
+    assert len(SARIF_SCHEMA.read_text()) == 112768
+    # it rejects what SARIF forbids (so validating against it means something)
+    bad = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},
+                                         "results": [{"message": {"text": "m"},
+                                                      "level": "fatal"}]}]}
+    assert not _sarif_validator().is_valid(bad)
 
 
 def test_sarif_is_valid_and_points_at_the_finding(tree: Path) -> None:
     result = lint_paths([str(tree / "migrations")], LintConfig())
     log = json.loads(sarif.render(result))
-    jsonschema.validate(log, _sarif_subset_schema())
+    _sarif_validator().validate(log)
     (res,) = log["runs"][0]["results"]
     rules = log["runs"][0]["tool"]["driver"]["rules"]
     assert rules[res["ruleIndex"]]["id"] == res["ruleId"] == "require-concurrent-index"
@@ -257,3 +239,26 @@ def test_help_lists_every_command_module_and_the_shortcut_map_is_right() -> None
     listed = {line.split()[0] for line in helped.stdout.split("Commands:")[1].splitlines()
               if line.strip()}
     assert listed == set(defined)
+
+
+def test_sarif_of_many_rules_suppression_warnings_and_parse_errors_is_valid(tree: Path) -> None:
+    (tree / "many.sql").write_text(
+        "-- ec:ignore no-such-rule because\n"
+        "ALTER TABLE orders ADD COLUMN n int NOT NULL;\n"
+        "ALTER TABLE orders ALTER COLUMN note TYPE varchar(20);\n"
+        "CREATE TABLE t (id serial PRIMARY KEY, at timestamp, doc json, c char(2));\n"
+        "UPDATE orders SET status = 'x';\n")
+    (tree / "broken.sql").write_text("SELECT 1;\nALTER TABLE t ADD COLUM x int;\n")
+    proc = run_ec("lint", "--format", "sarif", str(tree / "many.sql"), str(tree / "broken.sql"),
+                  str(tree / "migrations"))
+    assert proc.returncode == 2  # the parse error wins
+    log = json.loads(proc.stdout)
+    _sarif_validator().validate(log)
+    run = log["runs"][0]
+    rules = {r["ruleId"] for r in run["results"]}
+    assert {"unknown-rule", "ban-add-column-not-null-without-default", "prefer-timestamptz",
+            "prefer-jsonb", "ban-char-type", "ban-unbounded-dml"} <= rules
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    (note,) = invocation["toolExecutionNotifications"]
+    assert note["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
