@@ -30,11 +30,13 @@ def _fresh(server) -> tuple[str, str]:
     return name, dsn
 
 
-def _start_paused(dsn: str, after: int) -> subprocess.Popen[str]:
+def start_paused(dsn: str, after: int, *args: str) -> subprocess.Popen[str]:
+    """``ec ARGS`` (default: expand the example) paused after step ``after``, still running."""
+    args = args or ("expand", str(MIGRATION))
     env = {**os.environ, "EC_TEST_PAUSE_AFTER_STEP": str(after), "NO_COLOR": "1"}
     env.pop("EC_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "expandcontract.cli.main", "expand", str(MIGRATION), "--dsn", dsn],
+        [sys.executable, "-m", "expandcontract.cli.main", *args, "--dsn", dsn],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
     )
     assert proc.stderr is not None
@@ -42,10 +44,10 @@ def _start_paused(dsn: str, after: int) -> subprocess.Popen[str]:
         if line.startswith("EC_TEST_PAUSED"):
             return proc
     proc.wait()
-    raise AssertionError(f"ec expand ended (exit {proc.returncode}) before pausing after step {after}")
+    raise AssertionError(f"ec {args[0]} ended (exit {proc.returncode}) before pausing after step {after}")
 
 
-def _wait_lock_released(dsn: str) -> None:
+def wait_lock_released(dsn: str) -> None:
     """kill -9 closes the socket; wait until the server has ended that session (and its lock)."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         for _ in range(200):
@@ -79,7 +81,7 @@ def test_kill_after_each_step_then_rerun_matches_uninterrupted_run(ec_server) ->
             with psycopg.connect(dsn, autocommit=True) as conn:
                 old_columns = table_columns(conn)
                 data_before = table_data(conn)
-            proc = _start_paused(dsn, after)
+            proc = start_paused(dsn, after)
             if after == 1:
                 # A second run while the first holds the migration: refused, naming the holder.
                 second = run_ec("expand", str(MIGRATION), "--dsn", dsn)
@@ -88,7 +90,7 @@ def test_kill_after_each_step_then_rerun_matches_uninterrupted_run(ec_server) ->
                 assert second.stderr.count("\n") == 1
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
-            _wait_lock_released(dsn)
+            wait_lock_released(dsn)
             with psycopg.connect(dsn, autocommit=True) as conn:
                 record = store.get_migration(conn, NAME)
                 assert record is not None and record.phase == "expanding"

@@ -5,6 +5,7 @@ the run fail cleanly, after which a re-run completes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -17,11 +18,10 @@ import psycopg
 import pytest
 from conftest import run_ec
 from psycopg import sql
-from test_exec_crash import EXAMPLE, MIGRATION, NAME
+from test_exec_crash import EXAMPLE, MIGRATION, NAME, start_paused, wait_lock_released
 from test_harness_support import ec_inprocess, ec_leftovers, snapshot, table_data
 
 from expandcontract.execution import store
-from expandcontract.execution.lock import LOCK_CLASS, lock_key
 from expandcontract.testing.servers import Server, unique_db_name
 
 # Rows written in the expanded state by each app version; rollback must keep all of them.
@@ -102,34 +102,10 @@ def _unexpanded(dbs: Databases) -> str:
     return dsn
 
 
-def _start_paused(command: str, dsn: str, after: int) -> subprocess.Popen[str]:
-    env = {**os.environ, "EC_TEST_PAUSE_AFTER_STEP": str(after), "NO_COLOR": "1"}
-    env.pop("EC_DATABASE_URL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "expandcontract.cli.main", command, NAME, "--dsn", dsn],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
-    )
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        if line.startswith("EC_TEST_PAUSED"):
-            return proc
-    proc.wait()
-    raise AssertionError(f"ec {command} ended (exit {proc.returncode}) before pausing after step {after}")
-
-
 def _kill(proc: subprocess.Popen[str], dsn: str) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    with psycopg.connect(dsn, autocommit=True) as conn:  # wait until the server ended its session
-        for _ in range(200):
-            held = conn.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s",
-                (LOCK_CLASS, lock_key(NAME)),
-            ).fetchone()
-            if held and held[0] == 0:
-                return
-            time.sleep(0.05)
-    raise AssertionError("the killed run's advisory lock was never released")
+    wait_lock_released(dsn)
 
 
 def _journal_complete(conn: psycopg.Connection, phase: str, total: int) -> None:
@@ -160,7 +136,7 @@ def test_kill_after_each_step_then_rerun_matches_uninterrupted_run(
 
     for after in range(1, total + 1):
         dsn = dbs.copy(template)
-        _kill(_start_paused(command, dsn, after), dsn)
+        _kill(start_paused(dsn, after, command, NAME), dsn)
         with psycopg.connect(dsn, autocommit=True) as conn:
             record = store.get_migration(conn, NAME)
             assert record is not None
@@ -196,8 +172,10 @@ def _terminate(conn: psycopg.Connection, application_name: str) -> None:
     assert pid is not None and conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
 
 
-def _start_behind_lock(dsn: str, args: list[str]) -> tuple[psycopg.Connection, subprocess.Popen[str]]:
-    holder = psycopg.connect(dsn)  # a long transaction that read users: holds ACCESS SHARE
+@contextlib.contextmanager
+def _behind_lock(dsn: str, args: list[str]) -> Iterator[tuple[psycopg.Connection, subprocess.Popen[str]]]:
+    """``ec ARGS`` started while a long transaction (the holder) has read ``users``."""
+    holder = psycopg.connect(dsn)  # holds ACCESS SHARE on users until it ends
     holder.execute("SELECT count(*) FROM users").fetchone()
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("EC_DATABASE_URL", None)
@@ -205,7 +183,13 @@ def _start_behind_lock(dsn: str, args: list[str]) -> tuple[psycopg.Connection, s
         [sys.executable, "-m", "expandcontract.cli.main", *args, "--dsn", dsn, "--lock-timeout", "60s"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
-    return holder, proc
+    try:
+        yield holder, proc
+    finally:
+        holder.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.mark.parametrize("command", ["expand", "contract", "rollback"])
@@ -223,16 +207,10 @@ def test_connection_terminated_while_a_step_waits_then_rerun_completes(
     if reference:
         _ok(*args, "--dsn", reference)
 
-    holder, proc = _start_behind_lock(dsn, args)
-    try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            _wait_for_lock_wait(conn, proc)
-            _terminate(conn, f"ec {command}")  # the session running the step
+    with _behind_lock(dsn, args) as (_, proc), psycopg.connect(dsn, autocommit=True) as conn:
+        _wait_for_lock_wait(conn, proc)
+        _terminate(conn, f"ec {command}")  # the session running the step
         _, err = proc.communicate(timeout=60)
-    finally:
-        holder.close()
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 4, err
     assert err.count("\n") == 1 and err.startswith(f"ec: error: {command} step 1/"), err
     assert "terminating connection due to administrator command" in err and "Traceback" not in err
@@ -256,17 +234,12 @@ def test_lost_lock_session_stops_before_the_next_step(dbs: Databases) -> None:
     """The advisory lock lives in its own session; when that session ends, another run could
     start, so this run stops before its next step (the current one finishes and is journalled)."""
     dsn = _unexpanded(dbs)
-    holder, proc = _start_behind_lock(dsn, ["expand", str(MIGRATION)])
-    try:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            _wait_for_lock_wait(conn, proc)
-            _terminate(conn, "ec expand lock")
+    with _behind_lock(dsn, ["expand", str(MIGRATION)]) as (holder, proc), \
+            psycopg.connect(dsn, autocommit=True) as conn:
+        _wait_for_lock_wait(conn, proc)
+        _terminate(conn, "ec expand lock")
         holder.rollback()  # step 1 gets its lock and completes
         _, err = proc.communicate(timeout=60)
-    finally:
-        holder.close()
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 4, err
     assert err.startswith(f"ec: error: lost the lock of migration {NAME} (its database session ended:"), err
     assert err.count("\n") == 1

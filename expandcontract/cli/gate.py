@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..db import connect
-from ..errors import EXIT_BLOCKED, InputError
+from ..errors import EXIT_BLOCKED
 from ..execution.precontract import Evidence, GateOptions, collect_evidence
 from ._exec import DURATION
 from .common import dsn_option, format_option, get_dsn, print_json, stdout_console
@@ -30,14 +30,11 @@ def gate_command(name: str, dsn: str | None, allow_unknown: bool, ttl: float | N
 
     Exit 0 when every source passes, 3 when any blocks.
     """
-    from ..execution.store import get_migration
+    from ..execution.store import require_migration
 
     options = GateOptions(allow_unknown=allow_unknown, ttl_seconds=ttl)
     with connect(get_dsn(dsn) or "") as conn:
-        record = get_migration(conn, name)
-        if record is None:
-            raise InputError(f"unknown migration {name!r}: it has never been expanded in this "
-                             "database (see ec status)")
+        record = require_migration(conn, name)
         evidence = collect_evidence(conn, record, options)
     ok = all(e.ok for e in evidence)
     if fmt == "json":

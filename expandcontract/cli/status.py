@@ -13,7 +13,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..db import connect
-from ..errors import InputError
 from ..execution import store
 from ..execution.precontract import GateOptions, collect_evidence
 from .common import dsn_option, format_option, get_dsn, print_json, stdout_console
@@ -185,10 +184,7 @@ def status_command(name: str | None, dsn: str | None, fmt: str) -> None:
     """List migrations with their phase, when each phase ran, backfill progress and gate verdict."""
     with connect(get_dsn(dsn) or "") as conn:
         if name is not None:
-            record = store.get_migration(conn, name)
-            if record is None:
-                raise InputError(f"unknown migration {name!r}: it has never been expanded in this database")
-            records = [record]
+            records = [store.require_migration(conn, name, hint="")]
         else:
             records = store.list_migrations(conn)
         items = [_describe(conn, r) for r in records]

@@ -87,20 +87,11 @@ def expand(dsn: str, migration: Migration, options: ExecOptions,
         if record.phase == "expanded":
             return Outcome(name, "expanded", f"migration {name} is already expanded",
                            "already_expanded", record.round)
-        with conn.transaction():
-            store.set_phase(conn, name, "expanded")
-            store.audit(conn, name, "expanded", {"round": record.round})
+        store.transition(conn, name, "expanded", "expanded", {"round": record.round})
         # Evidence providers that need a "before" snapshot (pg_stat_statements) take it now,
         # in their own transaction: a failure there must not undo the phase change.
         precontract.after_expand(conn, record)
         return Outcome(name, "expanded", f"migration {name} expanded", "expanded", record.round)
-
-
-def _require(conn: psycopg.Connection, name: str) -> store.MigrationRecord:
-    record = store.get_migration(conn, name)
-    if record is None:
-        raise InputError(f"unknown migration {name!r}: it has never been expanded in this database (see ec status)")
-    return record
 
 
 @dataclass(frozen=True)
@@ -119,34 +110,40 @@ def blocking(evidence: list[Evidence]) -> list[Evidence]:
     return [e for e in evidence if not e.ok]
 
 
+def _contract_done(record: store.MigrationRecord) -> Outcome | None:
+    """An Outcome when there is nothing to contract; InputError when contract is not possible."""
+    if record.phase == "contracted":
+        return Outcome(record.name, record.phase, f"migration {record.name} is already contracted",
+                       "already_contracted", record.round)
+    if record.phase in ("rolling_back", "rolled_back"):
+        raise InputError(f"migration {record.name} is {record.phase.replace('_', ' ')}: "
+                         "expand it again before contracting")
+    return None
+
+
 def contract(dsn: str, name: str, options: ExecOptions, gate: ContractOptions,
              report: Reporter | None = None, show_evidence: EvidenceReport | None = None) -> Outcome:
     if gate.force and not (gate.reason and gate.reason.strip()):
         raise InputError("--force needs --reason TEXT (it is recorded in the audit log)")
     with connect(dsn, application_name="ec contract") as conn:
-        record = _require(conn, name)
-        if record.phase == "contracted":
-            return Outcome(name, record.phase, f"migration {name} is already contracted",
-                           "already_contracted", record.round)
-        if record.phase in ("rolling_back", "rolled_back"):
-            raise InputError(f"migration {name} is {record.phase.replace('_', ' ')}: expand it again before contracting")
+        # Checked before taking the lock (an answer even while another run holds it) and again
+        # under it (that run may have moved the migration on).
+        done = _contract_done(store.require_migration(conn, name))
+        if done:
+            return done
         with MigrationLock(dsn, name, "contract") as lock:
-            record = _require(conn, name)
-            if record.phase == "contracted":  # contracted by another run meanwhile
-                return Outcome(name, record.phase, f"migration {name} is already contracted",
-                               "already_contracted", record.round)
+            record = store.require_migration(conn, name)
+            done = _contract_done(record)
+            if done:
+                return done
             if record.phase != "contracting":
                 passed = _gate(conn, record, gate, show_evidence)
-                with conn.transaction():
-                    store.set_phase(conn, name, "contracting")
-                    store.audit(conn, name, "contract started", {"round": record.round})
+                store.transition(conn, name, "contracting", "contract started", {"round": record.round})
             else:  # a resumed contract: the interrupted run passed the gate
                 passed = "resumed"
                 store.audit(conn, name, "contract resumed", {"round": record.round})
             _run_steps(conn, record, "contract", options, report, lock)
-            with conn.transaction():
-                store.set_phase(conn, name, "contracted")
-                store.audit(conn, name, "contracted", {"round": record.round})
+            store.transition(conn, name, "contracted", "contracted", {"round": record.round})
     return Outcome(name, "contracted", f"migration {name} contracted", "contracted", record.round,
                    passed)
 
@@ -177,31 +174,29 @@ def _gate(conn: psycopg.Connection, record: store.MigrationRecord, gate: Contrac
         record = store.get_migration(conn, record.name) or record
 
 
-def _check_rollback_allowed(record: store.MigrationRecord) -> None:
+def _rollback_done(record: store.MigrationRecord) -> Outcome | None:
+    """An Outcome when already rolled back; InputError once contract has started."""
     if record.phase in ("contracting", "contracted"):
         raise InputError(
             f"migration {record.name} is {record.phase}: rollback is only possible before contract"
         )
+    if record.phase == "rolled_back":
+        return Outcome(record.name, record.phase, f"migration {record.name} is already rolled back",
+                       "already_rolled_back", record.round)
+    return None
 
 
 def rollback(dsn: str, name: str, options: ExecOptions, report: Reporter | None = None) -> Outcome:
     with connect(dsn, application_name="ec rollback") as conn:
-        record = _require(conn, name)
-        _check_rollback_allowed(record)
-        if record.phase == "rolled_back":
-            return Outcome(name, record.phase, f"migration {name} is already rolled back",
-                           "already_rolled_back", record.round)
+        done = _rollback_done(store.require_migration(conn, name))  # before and under the lock
+        if done:
+            return done
         with MigrationLock(dsn, name, "rollback") as lock:
-            record = _require(conn, name)  # another run may have moved it on meanwhile
-            _check_rollback_allowed(record)
-            if record.phase == "rolled_back":
-                return Outcome(name, record.phase, f"migration {name} is already rolled back",
-                               "already_rolled_back", record.round)
-            with conn.transaction():
-                store.set_phase(conn, name, "rolling_back")
-                store.audit(conn, name, "rollback started", {"round": record.round, "from": record.phase})
+            record = store.require_migration(conn, name)
+            done = _rollback_done(record)
+            if done:
+                return done
+            store.transition(conn, name, "rolling_back", "rollback started", {"round": record.round, "from": record.phase})
             _run_steps(conn, record, "rollback", options, report, lock)
-            with conn.transaction():
-                store.set_phase(conn, name, "rolled_back")
-                store.audit(conn, name, "rolled back", {"round": record.round})
+            store.transition(conn, name, "rolled_back", "rolled back", {"round": record.round})
     return Outcome(name, "rolled_back", f"migration {name} rolled back", "rolled_back", record.round)

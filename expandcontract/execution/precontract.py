@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import psycopg
@@ -53,17 +54,20 @@ class Evidence:
 Provider = Callable[[psycopg.Connection, Any, GateOptions], list[Evidence]]
 
 
-def providers() -> list[Provider]:
-    found: list[Provider] = []
+def _provider_modules() -> list[ModuleType]:
+    """The installed modules of ``PROVIDER_MODULES`` (a component not installed is skipped)."""
+    found: list[ModuleType] = []
     for name in PROVIDER_MODULES:
         try:
-            module = importlib.import_module(name)
+            found.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        found.append(module.evidence)
+            if exc.name != name:
+                raise  # the module exists but something it imports does not: a real error
     return found
+
+
+def providers() -> list[Provider]:
+    return [module.evidence for module in _provider_modules()]
 
 
 def collect_evidence(conn: psycopg.Connection, migration: Any, options: GateOptions) -> list[Evidence]:
@@ -78,13 +82,7 @@ def after_expand(conn: psycopg.Connection, migration: Any) -> None:
     """Call once expand has completed: providers that need a "before" snapshot take it here
     (the gate stores pg_stat_statements counters). Providers opt in by defining
     ``after_expand(conn, record)``; failures there must not fail the expand."""
-    for name in PROVIDER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
+    for module in _provider_modules():
         hook = getattr(module, "after_expand", None)
         if hook is not None:
             hook(conn, migration)

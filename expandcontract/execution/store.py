@@ -21,6 +21,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from .. import __version__
+from ..errors import InputError
 from ..state.schema import STATE_SCHEMA, ensure_component
 
 if TYPE_CHECKING:
@@ -174,6 +175,14 @@ def get_migration(conn: psycopg.Connection, name: str) -> MigrationRecord | None
     return _record(row) if row else None
 
 
+def require_migration(conn: psycopg.Connection, name: str, *, hint: str = " (see ec status)") -> MigrationRecord:
+    """The migration, or InputError (exit 2) when this database has never expanded it."""
+    record = get_migration(conn, name)
+    if record is None:
+        raise InputError(f"unknown migration {name!r}: it has never been expanded in this database{hint}")
+    return record
+
+
 def list_migrations(conn: psycopg.Connection) -> list[MigrationRecord]:
     ensure_state(conn)
     with conn.cursor(row_factory=dict_row) as cur:
@@ -190,9 +199,7 @@ def create_migration(
         " expand_started_at) VALUES (%s, 'expanding', %s, %s, %s, %s, now())",
         (name, Jsonb(document), document_hash(document), source, Jsonb(plan)),
     )
-    record = get_migration(conn, name)
-    assert record is not None
-    return record
+    return require_migration(conn, name)
 
 
 def restart_migration(
@@ -207,9 +214,7 @@ def restart_migration(
         " rollback_started_at = NULL, rolled_back_at = NULL, updated_at = now() WHERE name = %s",
         (Jsonb(document), document_hash(document), source, Jsonb(plan), name),
     )
-    record = get_migration(conn, name)
-    assert record is not None
-    return record
+    return require_migration(conn, name)
 
 
 _PHASE_TIMESTAMP = {
@@ -229,6 +234,14 @@ def set_phase(conn: psycopg.Connection, name: str, phase: str) -> None:
         " updated_at = now() WHERE name = %s",
         (phase, name),
     )
+
+
+def transition(conn: psycopg.Connection, name: str, phase: str, action: str,
+               detail: dict[str, Any]) -> None:
+    """Move the migration to ``phase`` and audit it, both or neither."""
+    with conn.transaction():
+        set_phase(conn, name, phase)
+        audit(conn, name, action, detail)
 
 
 # -- the step journal ------------------------------------------------------------------------
