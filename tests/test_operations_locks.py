@@ -190,3 +190,37 @@ def test_drop_index_rerun_leaves_other_schemas_alone(ec_db: Any, tmp_path: Path)
         assert conn.execute(step.guard.encode()).fetchone() == (True,)  # type: ignore[union-attr]
         conn.execute(step.sql.encode())
         assert index_schemas(conn, "t_idx") == ["public"]
+
+
+@pytest.mark.parametrize(
+    "operation",
+    ["drop_column: {table: t, column: n}", "alter_column: {table: t, column: n, nullable: true}"],
+)
+def test_rollback_restores_not_null_without_a_scan_under_access_exclusive(
+    ec_db: Any, tmp_path: Path, operation: str
+) -> None:
+    """Expand drops NOT NULL; rollback puts it back. SET NOT NULL scans the whole table under
+    ACCESS EXCLUSIVE unless a validated CHECK (n IS NOT NULL) proves it: rollback must have
+    that check validated (under SHARE UPDATE EXCLUSIVE) before it runs SET NOT NULL."""
+    from test_operations_apply import col, no_ec_leftovers, run_step
+
+    path = tmp_path / "m.yaml"
+    path.write_text(f"operations:\n  - {operation}\n")
+    with ec_db.connect() as conn:
+        conn.execute("CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL);"
+                     "INSERT INTO t SELECT g, g FROM generate_series(1, 100) g")
+        plan = live_plan(conn, path)
+        for step in plan.expand:
+            run_step(conn, step)
+        assert col(conn, "t", "n") == ("integer", False, None)
+        set_not_null = [s for s in plan.rollback if "SET NOT NULL" in s.sql]
+        assert set_not_null
+        for step in plan.rollback:
+            if step in set_not_null:
+                assert conn.execute(
+                    "SELECT count(*) FROM pg_constraint WHERE conrelid = 't'::regclass AND contype = 'c' "
+                    "AND convalidated AND pg_get_constraintdef(oid) = 'CHECK ((n IS NOT NULL))'"
+                ).fetchone() == (1,), "SET NOT NULL would scan the table under ACCESS EXCLUSIVE"
+            run_step(conn, step)
+        assert col(conn, "t", "n") == ("integer", True, None)
+        no_ec_leftovers(conn)

@@ -82,6 +82,13 @@ def not_null_contract(table: TableRef, column: str) -> list[Step]:
     ]
 
 
+def restore_not_null(table: TableRef, column: str) -> list[Step]:
+    """Rollback of a DROP NOT NULL made by expand: the same way as a new NOT NULL (check NOT
+    VALID, VALIDATE, SET NOT NULL without a scan), so ACCESS EXCLUSIVE is never held through a
+    full scan of the table. NULLs written meanwhile make VALIDATE fail, blocking nobody."""
+    return [not_null_expand(table, column), *not_null_contract(table, column)]
+
+
 def set_default(
     table: TableRef, column: str, expr: str | None, *, previous: str | None = None
 ) -> Step:

@@ -211,15 +211,7 @@ class AlterColumn(TableOperation):
         info = ctx.column_info(self.ref, self.column, self.origin)
         steps: list[Step] = []
         if self.nullable is True and info is not None and info.not_null:
-            steps.append(
-                Step(
-                    sql=f"ALTER TABLE {self.ref.sql} ALTER COLUMN {ident(self.column)} SET NOT NULL",
-                    description=f"restore NOT NULL on {self.column} (scans the table)",
-                    lock=Lock.ACCESS_EXCLUSIVE,
-                    guard=g.column_not_null(self.ref, self.column),
-                    table=self.ref,
-                )
-            )
+            steps += s.restore_not_null(self.ref, self.column)
         if sh is not None:
             return sh.rollback() + steps
         if self._fills():

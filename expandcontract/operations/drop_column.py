@@ -80,16 +80,7 @@ class DropColumn(TableOperation):
         if self.down is not None:
             return _sync.remove_steps(self.ref, self.fill_name)
         if self._drops_not_null(ctx):
-            # Scans the table under ACCESS EXCLUSIVE; fails if NULLs were inserted meanwhile.
-            return [
-                Step(
-                    sql=f"ALTER TABLE {self.ref.sql} ALTER COLUMN {ident(self.column)} SET NOT NULL",
-                    description=f"restore NOT NULL on {self.column} (scans the table)",
-                    lock=Lock.ACCESS_EXCLUSIVE,
-                    guard=g.column_not_null(self.ref, self.column),
-                    table=self.ref,
-                )
-            ]
+            return s.restore_not_null(self.ref, self.column)
         return []
 
     def contract_requires(self) -> list[Requirement]:
@@ -109,6 +100,6 @@ class DropColumn(TableOperation):
         if self._drops_not_null(ctx):
             return [
                 f"{self.column} is NOT NULL and has no down: expand drops NOT NULL so versions "
-                "that no longer write it can insert; rollback restores it (a full scan)"
+                "that no longer write it can insert; rollback restores it (validated check, then SET NOT NULL without a scan)"
             ]
         return []
