@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
+import time
 
+import pytest
 from conftest import run_ec
 from test_backfill import FILL_B, hits, make_items, register, wait_for
 
 from expandcontract.backfill.job import Job, Options
 from expandcontract.backfill.runner import run_backfill
 from expandcontract.backfill.signals.active_backends import ActiveBackends
+from expandcontract.backfill.signals.autovacuum import Autovacuum
 from expandcontract.backfill.signals.base import Status
 from expandcontract.backfill.signals.custom_query import CustomQuery
 from expandcontract.backfill.signals.replica_lag import ReplicaHeartbeat
@@ -135,3 +138,96 @@ def test_contract_evidence_requires_complete_and_verified(ec_db):
     assert failed.returncode == 4 and "1 rows" in failed.stderr
     blocked = verdict()
     assert not blocked.ok and "1 rows still differing" in blocked.summary
+
+
+def test_logical_slot_lag_throttles_with_the_reason_until_the_slot_catches_up(ec_db):
+    if ec_db.scalar("SHOW wal_level") != "logical":
+        pytest.skip("needs wal_level = logical")
+    make_items(ec_db, 20_000)
+    slot = f"ec_test_{ec_db.name}"[:63]
+    ec_db.execute("SELECT pg_create_logical_replication_slot(%s, 'test_decoding')", (slot,))
+    try:
+        # A consumer that never confirms: every WAL byte the backfill writes is retained for it.
+        job = Job("slot", 0, FILL_B)
+        options = Options(batch_size=500, max_slot_lag_bytes=1 << 20, poll_interval=0.1)
+        result: dict = {}
+        runner = threading.Thread(target=lambda: result.update(snap=run_backfill(
+            lambda: ec_db.connect(), job, options)))
+        runner.start()
+        try:
+            wait_for(lambda: ec_db.scalar("SELECT to_regclass('expandcontract.backfill_jobs')"))
+            state, reason = wait_for(lambda: _throttled(ec_db, "slot"), timeout=60)
+            assert state == "throttled" and f"logical slot {slot} (inactive)" in reason
+            assert "(limit 1 MB)" in reason
+            # Throttled part-way; while it is, nothing more commits (at most the batch in flight
+            # when the lag crossed the limit).
+            done = ec_db.scalar("SELECT count(*) FROM items WHERE hits = 1")
+            assert 0 < done < 20_000
+            time.sleep(0.5)  # five polling intervals
+            assert _throttled(ec_db, "slot")
+            assert ec_db.scalar("SELECT count(*) FROM items WHERE hits = 1") <= done + options.batch_size
+        finally:
+            # The consumer catches up (confirms everything): the backfill goes on to the end,
+            # advancing the slot again whenever the backfill's own WAL crosses the limit.
+            def catch_up() -> bool:
+                ec_db.execute("SELECT pg_replication_slot_advance(%s, pg_current_wal_lsn())", (slot,))
+                return not runner.is_alive()
+
+            wait_for(catch_up, timeout=60, interval=0.2)
+            runner.join(timeout=60)
+    finally:
+        ec_db.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+    assert result["snap"]["state"] == "done"
+    assert hits(ec_db) == {1: 20_000}
+
+
+def _throttled(db, name: str) -> tuple[str, str] | None:
+    row = db.execute("SELECT state, throttle_reason FROM expandcontract.backfill_jobs WHERE migration = %s",
+                     (name,))
+    return row[0] if row and row[0][0] == "throttled" else None
+
+
+def test_vacuum_of_the_table_throttles_with_throttle_on_vacuum(ec_db):
+    make_items(ec_db, 20_000)
+    table = FILL_B.table
+    # A manual VACUUM made slow by cost-based delay (every page costs the whole budget), so it is
+    # still running while we look; pg_stat_progress_vacuum shows manual VACUUMs too.
+    vacuum = ec_db.connect()
+    vacuum.execute("SET vacuum_cost_limit = 1")
+    vacuum.execute("SET vacuum_cost_delay = '100ms'")
+    vacuum_pid = vacuum.info.backend_pid
+    runner = threading.Thread(target=_quietly, args=(vacuum.execute, "VACUUM (DISABLE_PAGE_SKIPPING) items"))
+    runner.start()
+    try:
+        with ec_db.connect() as conn:
+            any_vacuum = Autovacuum(table, any_vacuum=True)
+            verdict = wait_for(lambda: _not_ok(any_vacuum.check(conn)))
+            assert verdict.status is Status.THROTTLE
+            assert f"vacuum running on items (pid {vacuum_pid}," in verdict.reason
+            # By default only an anti-wraparound autovacuum throttles: this one does not.
+            assert Autovacuum(table).check(conn).status is Status.OK
+            # The whole backfill waits while it runs, and shows why.
+            job = Job("vac", 0, FILL_B)
+            result: dict = {}
+            backfill = threading.Thread(target=lambda: result.update(snap=run_backfill(
+                lambda: ec_db.connect(), job, Options(batch_size=500, throttle_on_vacuum=True,
+                                                      poll_interval=0.1))))
+            backfill.start()
+            wait_for(lambda: ec_db.scalar("SELECT to_regclass('expandcontract.backfill_jobs')"))
+            state, reason = wait_for(lambda: _throttled(ec_db, "vac"))
+            assert f"vacuum running on items (pid {vacuum_pid}," in reason
+            assert ec_db.scalar("SELECT count(*) FROM items WHERE hits > 0") == 0
+            ec_db.execute("SELECT pg_cancel_backend(%s)", (vacuum_pid,))
+            runner.join(timeout=30)
+            backfill.join(timeout=60)
+            assert any_vacuum.check(conn).status is Status.OK
+    finally:
+        ec_db.execute("SELECT pg_cancel_backend(%s)", (vacuum_pid,))
+        runner.join(timeout=30)
+        vacuum.close()
+    assert result["snap"]["state"] == "done"
+    assert hits(ec_db) == {1: 20_000}
+
+
+def _not_ok(verdict):
+    return None if verdict.ok else verdict

@@ -140,14 +140,17 @@ def _user_sql(text: str) -> str:
     return text.replace("%", "%%")
 
 
+def update_parts(backfill: Backfill, key: KeySpec, lo: Key | None, hi: Key | None) -> tuple[str, str, list[str]]:
+    """The batch UPDATE's SET list and WHERE condition (rows of (lo, hi] whose target still
+    differs from ``up``), with the WHERE's parameters."""
+    where, params = _range_where(key, lo, hi)
+    return _user_sql(backfill.set_clause), f"{where} AND ({_user_sql(backfill.todo_predicate)})", params
+
+
 def update_sql(backfill: Backfill, key: KeySpec, lo: Key | None, hi: Key | None) -> tuple[str, list[str]]:
     """The batch statement: rows of (lo, hi] whose target still differs from ``up``."""
-    where, params = _range_where(key, lo, hi)
-    sql = (
-        f"UPDATE {key.table.sql} SET {_user_sql(backfill.set_clause)}"
-        f" WHERE {where} AND ({_user_sql(backfill.todo_predicate)})"
-    )
-    return sql, params
+    set_sql, where, params = update_parts(backfill, key, lo, hi)
+    return f"UPDATE {key.table.sql} SET {set_sql} WHERE {where}", params
 
 
 def count_todo_sql(backfill: Backfill, key: KeySpec, lo: Key | None, hi: Key | None) -> tuple[str, list[str]]:
@@ -157,3 +160,56 @@ def count_todo_sql(backfill: Backfill, key: KeySpec, lo: Key | None, hi: Key | N
         f"SELECT count(*) FROM {key.table.sql} WHERE {where} AND ({_user_sql(backfill.todo_predicate)})",
         params,
     )
+
+
+def batch_sql(
+    backfill: Backfill, key: KeySpec, lo: Key | None, hi: Key | None
+) -> tuple[str, list[str], list[str]]:
+    """One statement for a batch whose end is not known yet: it finds the key ``size`` keys
+    after ``lo`` (or, with fewer left in the range, the range's last key), updates the rows up
+    to it that still differ and returns (full batch?, rows updated, keys covered when not
+    full, the end key's columns as text). The size minus one is a parameter (between the two
+    returned parameter lists), so the text stays the same from batch to batch and psycopg
+    prepares it after a few executions.
+
+    The end is found as before, by an index-only OFFSET scan; the UPDATE then walks the key
+    range up to it (an index range scan) rather than joining on the keys, which would probe
+    the index once per row. The fallback branch and the tail count run only when the first
+    branch finds nothing (Append stops at LIMIT 1; an InitPlan runs when first needed)."""
+    where, params = _range_where(key, lo, hi)
+    names = [f"_ec_k{i}" for i in range(len(key.columns))]
+    cols = ", ".join(f"{ident(c)} AS {n}" for c, n in zip(key.columns, names, strict=True))
+    desc = ", ".join(f"{ident(c)} DESC" for c in key.columns)
+    lower, lower_params = _range_where(key, lo, None)
+    sql = (
+        f"WITH _ec_end AS MATERIALIZED ("
+        f"(SELECT {cols}, true AS _ec_full FROM {key.table.sql} WHERE {where}"
+        f" ORDER BY {key.order_sql} OFFSET %s LIMIT 1)"
+        f" UNION ALL (SELECT {cols}, false FROM {key.table.sql} WHERE {where} ORDER BY {desc} LIMIT 1)"
+        " LIMIT 1),"
+        f" _ec_done AS (UPDATE {key.table.sql} SET {_user_sql(backfill.set_clause)}"
+        f" WHERE {lower} AND {key.tuple_sql} <= (SELECT {', '.join(names)} FROM _ec_end)"
+        f" AND ({_user_sql(backfill.todo_predicate)}) RETURNING 1)"
+        " SELECT coalesce(_ec_end._ec_full, false), (SELECT count(*) FROM _ec_done),"
+        " CASE WHEN _ec_end._ec_full THEN NULL ELSE"
+        f" (SELECT count(*) FROM {key.table.sql} WHERE {lower} AND"
+        f" {key.tuple_sql} <= (SELECT {', '.join(names)} FROM _ec_end)) END,"
+        f" {', '.join(f'_ec_end.{n}::text' for n in names)}"
+        " FROM (VALUES (1)) AS _ec_one LEFT JOIN _ec_end ON true"
+    )
+    return sql, params, [*params, *lower_params, *lower_params]
+
+
+def run_batch(
+    conn: psycopg.Connection, backfill: Backfill, key: KeySpec, lo: Key | None, hi: Key | None, size: int
+) -> tuple[Boundary, int]:
+    """Find the end of the next batch and update it, in one round trip: (boundary, rows updated)."""
+    sql, before, after = batch_sql(backfill, key, lo, hi)
+    row = conn.execute(sql.encode(), [*before, size - 1, *after]).fetchone()  # type: ignore[call-overload]
+    assert row is not None
+    full, updated = bool(row[0]), int(row[1])
+    end: Key | None = list(row[3:]) if row[3] is not None else None
+    if not full or end == hi:
+        # Nothing beyond ``end`` within the range: the range is done (its cursor goes to hi).
+        return Boundary(hi, size if full else int(row[2] or 0), True), updated
+    return Boundary(end, size, False), updated

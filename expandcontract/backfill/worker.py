@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import psycopg
 
 from ..errors import ExecutionError
-from .batching import Boundary, Key, KeySpec, next_boundary, update_sql
+from .batching import Boundary, Key, KeySpec, next_boundary, run_batch
 from .controller import Controller
 from .job import Job, Options
+from .onestep import run_claimed_batch
 from .rate import BatchSizer
 from .state import BATCHES, JOBS, RANGES
 from .tracker import Tracker
@@ -120,31 +121,24 @@ class Worker:
 
     # -- leases ----------------------------------------------------------------------------
     def _take_over(self, conn: psycopg.Connection, me: tuple[str, int, object]) -> Lease | None:
-        """A range whose owner is gone (its session vanished) or whose lease expired."""
-        with conn.transaction():
-            row = conn.execute(
-                f"""
-                SELECT r.range_no, r.lo, r.hi FROM {RANGES} r
-                WHERE r.migration = %s AND r.idx = %s AND r.status = 'claimed'
-                  AND (r.owner = %s OR r.lease_expires < now() OR NOT EXISTS (
-                        SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.owner_pid
-                        AND (a.backend_start IS NULL OR a.backend_start = r.owner_backend_start)))
-                ORDER BY r.range_no LIMIT 1 FOR UPDATE SKIP LOCKED
-                """,
-                (self.job.migration, self.job.index, self.id),
-            ).fetchone()
-            if row is None:
-                return None
-            self._own(conn, me, row[0])
-            return Lease(row[0], row[1], row[2])
-
-    def _own(self, conn: psycopg.Connection, me: tuple[str, int, object], range_no: int) -> None:
-        conn.execute(
-            f"UPDATE {RANGES} SET owner = %s, owner_pid = %s, owner_backend_start = %s,"
-            " lease_expires = now() + make_interval(secs => %s)"
-            " WHERE migration = %s AND idx = %s AND range_no = %s",
-            (*me, self.options.lease_ttl, self.job.migration, self.job.index, range_no),
-        )
+        """A range whose owner is gone (its session vanished) or whose lease expired: found,
+        locked (SKIP LOCKED) and made ours in one autocommit statement."""
+        row = conn.execute(
+            f"""
+            UPDATE {RANGES} t SET owner = %s, owner_pid = %s, owner_backend_start = %s,
+                   lease_expires = now() + make_interval(secs => %s)
+            FROM (SELECT r.migration, r.idx, r.range_no FROM {RANGES} r
+                  WHERE r.migration = %s AND r.idx = %s AND r.status = 'claimed'
+                    AND (r.owner = %s OR r.lease_expires < now() OR NOT EXISTS (
+                          SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.owner_pid
+                          AND (a.backend_start IS NULL OR a.backend_start = r.owner_backend_start)))
+                  ORDER BY r.range_no LIMIT 1 FOR UPDATE SKIP LOCKED) AS s
+            WHERE (t.migration, t.idx, t.range_no) = (s.migration, s.idx, s.range_no)
+            RETURNING t.range_no, t.lo, t.hi
+            """,
+            (*me, self.options.lease_ttl, self.job.migration, self.job.index, self.id),
+        ).fetchone()
+        return Lease(row[0], row[1], row[2]) if row else None
 
     def _claim(self, conn: psycopg.Connection, me: tuple[str, int, object]) -> Lease | None:
         """The next range after the job's frontier, sized like the next batch."""
@@ -163,24 +157,23 @@ class Worker:
                     (self.job.migration, self.job.index),
                 )
                 return None
-            nxt = conn.execute(
-                f"SELECT coalesce(max(range_no), 0) + 1 FROM {RANGES} WHERE migration = %s AND idx = %s",
-                (self.job.migration, self.job.index),
-            ).fetchone()
-            range_no = int(nxt[0]) if nxt else 1
             hi = None if boundary.last else boundary.end  # the last range runs to the table's end
-            conn.execute(
-                f"INSERT INTO {RANGES} (migration, idx, range_no, lo, hi, cursor) VALUES (%s, %s, %s, %s, %s, %s)",
-                (self.job.migration, self.job.index, range_no, frontier, hi, frontier),
-            )
-            self._own(conn, me, range_no)
-            conn.execute(
-                f"UPDATE {JOBS} SET frontier = %s, exhausted = %s, status = 'running',"
-                " started_at = coalesce(started_at, now()) WHERE migration = %s AND idx = %s",
-                (hi, boundary.last, self.job.migration, self.job.index),
-            )
+            # The range row (ours from the start) and the job's new frontier, in one statement.
+            inserted = conn.execute(
+                f"WITH _job AS (UPDATE {JOBS} SET frontier = %s, exhausted = %s, status = 'running',"
+                " started_at = coalesce(started_at, now()) WHERE migration = %s AND idx = %s)"
+                f" INSERT INTO {RANGES} (migration, idx, range_no, lo, hi, cursor, owner, owner_pid,"
+                " owner_backend_start, lease_expires)"
+                " SELECT %s, %s, coalesce(max(range_no), 0) + 1, %s, %s, %s, %s, %s, %s,"
+                f" now() + make_interval(secs => %s) FROM {RANGES} WHERE migration = %s AND idx = %s"
+                " RETURNING range_no",
+                (hi, boundary.last, self.job.migration, self.job.index,
+                 self.job.migration, self.job.index, frontier, hi, frontier, *me, self.options.lease_ttl,
+                 self.job.migration, self.job.index),
+            ).fetchone()
+            assert inserted is not None
             # One batch of this size covers the whole range: the range is done after it.
-            return Lease(range_no, frontier, hi, Boundary(hi, boundary.count, True))
+            return Lease(int(inserted[0]), frontier, hi, Boundary(hi, boundary.count, True))
 
     def _finish_if_complete(self, conn: psycopg.Connection) -> bool:
         row = conn.execute(
@@ -225,43 +218,60 @@ class Worker:
         size = self.sizer.size
         self.tracker.batch_size = size
         started = time.monotonic()
-        with conn.transaction():
-            conn.execute(f"SET LOCAL lock_timeout = {int(self.options.lock_timeout * 1000)}")
-            row = conn.execute(
-                f"SELECT cursor, hi, status FROM {RANGES} WHERE migration = %s AND idx = %s"
-                " AND range_no = %s AND owner = %s FOR UPDATE",
-                (self.job.migration, self.job.index, lease.range_no, self.id),
-            ).fetchone()
-            if row is None or row[2] != "claimed":
+        claimed = lease.claimed
+        if claimed is not None and size >= claimed.count:
+            # A range claimed at this batch's size: its end is known, one statement does it all.
+            boundary = claimed
+            updated = run_claimed_batch(
+                conn, self.job.backfill, self.key, lock_timeout_ms=int(self.options.lock_timeout * 1000),
+                migration=self.job.migration, index=self.job.index, range_no=lease.range_no,
+                owner=self.id, lo=lease.lo, end=claimed.end, count=claimed.count, last=claimed.last,
+                lease_ttl=self.options.lease_ttl, batch_size=size,
+            )
+            if updated is None:  # no longer ours as claimed: the long way finds out why
+                lease.claimed = None
+                return
+        else:
+            result = self._batch_in_steps(conn, lease, size)
+            if result is None:
                 self.lease = None  # taken over after our lease expired: leave it to the new owner
                 return
-            cursor, hi = row[0], row[1]
-            claimed = lease.claimed
-            if claimed is not None and cursor == lease.lo and size >= claimed.count:
-                boundary = claimed
-            else:
-                boundary = next_boundary(conn, self.key, cursor, hi, size)
-            sql, params = update_sql(self.job.backfill, self.key, cursor, boundary.end)
-            updated = conn.execute(sql.encode(), params).rowcount  # type: ignore[call-overload]
-            conn.execute(
-                f"UPDATE {RANGES} SET cursor = %s, rows_scanned = rows_scanned + %s,"
-                " rows_updated = rows_updated + %s,"
-                " status = CASE WHEN %s THEN 'done' ELSE 'claimed' END,"
-                " lease_expires = now() + make_interval(secs => %s)"
-                " WHERE migration = %s AND idx = %s AND range_no = %s",
-                (boundary.end, boundary.count, updated, boundary.last, self.options.lease_ttl,
-                 self.job.migration, self.job.index, lease.range_no),
-            )
-            conn.execute(
-                f"INSERT INTO {BATCHES} (migration, idx, range_no, worker, batch_size, rows_scanned,"
-                " rows_updated, started_at, committed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, now(),"
-                " clock_timestamp())",
-                (self.job.migration, self.job.index, lease.range_no, self.id, size,
-                 boundary.count, updated),
-            )
+            boundary, updated = result
         elapsed = time.monotonic() - started
         lease.claimed = None
         if boundary.last:
             self.lease = None
         self.tracker.batch(boundary.count, updated)
         self.sizer.record(boundary.count, elapsed)
+
+    def _batch_in_steps(self, conn: psycopg.Connection, lease: Lease, size: int) -> tuple[Boundary, int] | None:
+        """A batch of a range whose next end is not known: lock the range, read its cursor,
+        find the end and update up to it, advance the cursor; None if the range is not ours."""
+        with conn.transaction():
+            # set_config(..., true) is SET LOCAL: the lock timeout of this transaction only.
+            row = conn.execute(
+                f"SELECT set_config('lock_timeout', %s, true), cursor, hi, status FROM {RANGES}"
+                " WHERE migration = %s AND idx = %s AND range_no = %s AND owner = %s FOR UPDATE",
+                (f"{int(self.options.lock_timeout * 1000)}ms", self.job.migration, self.job.index,
+                 lease.range_no, self.id),
+            ).fetchone()
+            if row is None or row[3] != "claimed":
+                return None
+            cursor, hi = row[1], row[2]
+            boundary, updated = run_batch(conn, self.job.backfill, self.key, cursor, hi, size)
+            # The cursor advance and the batch log, in the same transaction as the rows.
+            conn.execute(
+                f"WITH _range AS (UPDATE {RANGES} SET cursor = %s, rows_scanned = rows_scanned + %s,"
+                " rows_updated = rows_updated + %s,"
+                " status = CASE WHEN %s THEN 'done' ELSE 'claimed' END,"
+                " lease_expires = now() + make_interval(secs => %s)"
+                " WHERE migration = %s AND idx = %s AND range_no = %s)"
+                f" INSERT INTO {BATCHES} (migration, idx, range_no, worker, batch_size, rows_scanned,"
+                " rows_updated, started_at, committed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, now(),"
+                " clock_timestamp())",
+                (boundary.end, boundary.count, updated, boundary.last, self.options.lease_ttl,
+                 self.job.migration, self.job.index, lease.range_no,
+                 self.job.migration, self.job.index, lease.range_no, self.id, size,
+                 boundary.count, updated),
+            )
+        return boundary, updated
