@@ -135,8 +135,12 @@ def test_sizer_starts_from_the_probe_then_grows_at_most_20_percent_a_step():
         sizes.append(sizer.size)
     assert all(b <= a * MAX_GROWTH + 1 for a, b in zip(sizes, sizes[1:], strict=False))
     assert sizes[-1] == 200_000  # clamped to the maximum
-    sizer.record(sizer.size, 100.0)  # a very slow batch shrinks the next one at once
-    assert sizer.size < 200_000
+    steady = BatchSizer(target_seconds=0.5, initial=1_000)
+    steady.record(1_000, 0.01)  # probe: 100,000 rows/s
+    steady.record(steady.size, 0.5)  # as fast: stays
+    assert steady.size == 50_000
+    steady.record(steady.size, 5.0)  # ten times slower: the next batch shrinks at once
+    assert steady.size < 50_000 / 1.5
     fixed = BatchSizer(target_seconds=0.5, initial=700, fixed=True)
     fixed.record(700, 0.0001)
     assert fixed.size == 700  # --batch-size N: no probe, N it is
