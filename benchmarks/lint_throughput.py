@@ -1,6 +1,6 @@
 """Lint throughput: `ec lint` against squawk on the same generated corpus, in the same run.
 
-    python -m benchmarks.lint_throughput [--files 1000] [--per-file 12] [--repeat 5]
+    python -m benchmarks.lint_throughput [--files 1000] [--per-file 12] [--repeat 7]
 
 Generates ``--files`` migration files of ``--per-file`` statements each (a deterministic mix of
 what real migrations contain: new tables, columns, indexes with and without CONCURRENTLY,
@@ -103,10 +103,16 @@ def squawk_binary() -> Path:
     return binary
 
 
-def _timed(fn: Any) -> float:
+def _timed(fn: Any) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process and its children: user + system)."""
+    before = os.times()
     start = time.perf_counter()
     fn()
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = sum(getattr(after, f) - getattr(before, f)
+              for f in ("user", "system", "children_user", "children_system"))
+    return wall, cpu
 
 
 def run(files: int, per_file: int, repeat: int) -> dict[str, Any]:
@@ -145,20 +151,37 @@ def run(files: int, per_file: int, repeat: int) -> dict[str, Any]:
         subprocess.run([str(squawk), "--reporter", "json", *file_args], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
 
+    tiny = OUT.parent / "lint_startup.sql"
+    tiny.write_text("SELECT 1;\n")
+
+    def ec_cli_startup() -> None:  # one statement: what every invocation pays before linting
+        subprocess.run([*ec_cmd, "lint", str(tiny)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def squawk_cli_startup() -> None:
+        subprocess.run([str(squawk), str(tiny)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
     runners = {"ec_in_process": ec_in_process, "ec_cli": ec_cli, "squawk_cli": squawk_cli,
-               "ec_cli_json": ec_cli_json, "squawk_cli_json": squawk_cli_json}
+               "ec_cli_json": ec_cli_json, "squawk_cli_json": squawk_cli_json,
+               "ec_cli_startup": ec_cli_startup, "squawk_cli_startup": squawk_cli_startup}
     times: dict[str, list[float]] = {name: [] for name in runners}
+    cpu: dict[str, list[float]] = {name: [] for name in runners}
     for _ in range(repeat):  # interleaved, so a busy moment on the machine hits all three alike
         for name, fn in runners.items():
-            times[name].append(_timed(fn))
+            wall, used = _timed(fn)
+            times[name].append(wall)
+            cpu[name].append(used)
     summary: dict[str, dict[str, Any]] = {}
     for name, values in times.items():
         median = statistics.median(values)
         summary[name] = {
             "seconds": [round(v, 4) for v in values],
             "median_s": round(median, 4),
-            "statements_per_s": round(statements / median),
+            # CPU time says how much work each tool does, whatever else the machine runs
+            # (squawk spreads its work over more than one thread; ec lint uses one).
+            "median_cpu_s": round(statistics.median(cpu[name]), 4),
         }
+        if not name.endswith("_startup"):
+            summary[name]["statements_per_s"] = round(statements / median)
     import pglast
 
     return {
@@ -197,24 +220,39 @@ def render_section(data: dict[str, Any]) -> str:
         f"{data['date']}, {env['cpus']} CPUs shared with other work, Python {env['python']}, pglast "
         f"{env['pglast']}, {env['squawk']} from PyPI in its own venv).",
         "",
-        "| linter | median time | statements/s | vs squawk |",
-        "|---|---:|---:|---:|",
+        "| linter | median time | statements/s | vs squawk | median CPU time |",
+        "|---|---:|---:|---:|---:|",
         f"| `ec lint` in process (`lint_paths`) | {r['ec_in_process']['median_s']:.3f} s | "
-        f"{r['ec_in_process']['statements_per_s']:,} | {data['ratio_ec_in_process_to_squawk']:.2f}x |",
+        f"{r['ec_in_process']['statements_per_s']:,} | {data['ratio_ec_in_process_to_squawk']:.2f}x | "
+        f"{r['ec_in_process']['median_cpu_s']:.3f} s |",
         f"| `ec lint DIR` (whole process) | {r['ec_cli']['median_s']:.3f} s | "
-        f"{r['ec_cli']['statements_per_s']:,} | {data['ratio_ec_cli_to_squawk']:.2f}x |",
+        f"{r['ec_cli']['statements_per_s']:,} | {data['ratio_ec_cli_to_squawk']:.2f}x | "
+        f"{r['ec_cli']['median_cpu_s']:.3f} s |",
         f"| `squawk FILES...` (whole process) | {r['squawk_cli']['median_s']:.3f} s | "
-        f"{r['squawk_cli']['statements_per_s']:,} | 1.00x |",
+        f"{r['squawk_cli']['statements_per_s']:,} | 1.00x | {r['squawk_cli']['median_cpu_s']:.3f} s |",
         f"| `ec lint --format json DIR` | {r['ec_cli_json']['median_s']:.3f} s | "
-        f"{r['ec_cli_json']['statements_per_s']:,} | {data['ratio_ec_cli_json_to_squawk_json']:.2f}x (vs json) |",
+        f"{r['ec_cli_json']['statements_per_s']:,} | {data['ratio_ec_cli_json_to_squawk_json']:.2f}x (vs json) | "
+        f"{r['ec_cli_json']['median_cpu_s']:.3f} s |",
         f"| `squawk --reporter json FILES...` | {r['squawk_cli_json']['median_s']:.3f} s | "
-        f"{r['squawk_cli_json']['statements_per_s']:,} | |",
+        f"{r['squawk_cli_json']['statements_per_s']:,} | | {r['squawk_cli_json']['median_cpu_s']:.3f} s |",
         "",
         f"Findings on the corpus: ec {data['ec_findings']:,}, squawk {data['squawk_findings']:,} in "
         f"{data['squawk_files_with_findings']:,} files (different rule sets; the counts only show that "
-        "both really linted every file). Both print their default text report (to /dev/null); the "
-        "whole-process numbers include interpreter start-up and imports for ec (about half a second), "
-        "which the in-process number leaves out.",
+        "both really linted every file). Both print their default text report (to /dev/null, so "
+        "uncoloured); the whole-process numbers include start-up, which the in-process number leaves "
+        f"out: `ec lint` of a one-statement file takes {r['ec_cli_startup']['median_s']:.3f} s "
+        f"(interpreter, click, pglast and the rules), squawk {r['squawk_cli_startup']['median_s']:.3f} s. "
+        f"In CPU time the two CLIs do about the same work on the corpus (ec {r['ec_cli']['median_cpu_s']:.2f} s, "
+        f"squawk {r['squawk_cli']['median_cpu_s']:.2f} s): squawk spreads it over more than one thread, `ec lint` "
+        "runs on one (files are linted in order, column types seen in one file inform the next), so "
+        "the wall-clock gap is ec's start-up plus squawk's second core.",
+        "",
+        "History: the first version of `ec lint` rendered its text report through rich and imported "
+        "every command's module (psycopg, rich, the executor) at start-up; on this corpus that took "
+        "2.78 s (4,318 statements/s, 0.20x squawk), of which about 1.4 s was rendering ~3,800 findings "
+        "and 0.35 s start-up. The reporters now build the report as plain text (a few ANSI codes on a "
+        "terminal) and write it at once, JSON/SARIF print one finding per line with the C encoder, "
+        "and `ec lint` imports only its own command module.",
         "Raw numbers: `benchmarks/results/lint_throughput.json`. Regenerate: "
         "`python -m benchmarks.lint_throughput` (or `make bench` for every benchmark).",
         END,
@@ -236,14 +274,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="ec lint vs squawk throughput")
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--per-file", type=int, default=12)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args(argv)
     data = run(args.files, args.per_file, args.repeat)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(data, indent=2) + "\n")
     write_doc(render_section(data))
     for name, r in data["results"].items():
-        print(f"{name:15s} {r['median_s']:.3f}s  {r['statements_per_s']:>9,} statements/s")
+        rate = f"{r['statements_per_s']:>9,} statements/s" if "statements_per_s" in r else ""
+        print(f"{name:18s} {r['median_s']:.3f}s  {rate}")
     print(f"ec CLI / squawk = {data['ratio_ec_cli_to_squawk']}")
     return 0
 

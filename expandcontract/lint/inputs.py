@@ -30,8 +30,14 @@ def _sql_item(path: Path) -> InputItem:
 
 
 def _from_directory(directory: Path) -> list[InputItem]:
-    items = [_sql_item(p) for p in sorted(directory.rglob("*.sql")) if p.is_file()]
-    revisions = [p for p in directory.rglob("*.py") if p.is_file() and _is_revision(p)]
+    sql: list[Path] = []
+    revisions: list[Path] = []
+    for p in directory.rglob("*"):  # one walk for both kinds
+        if p.suffix == ".sql" and p.is_file():
+            sql.append(p)
+        elif p.suffix == ".py" and _is_revision(p) and p.is_file():
+            revisions.append(p)
+    items = [_sql_item(p) for p in sorted(sql)]
     items.extend(InputItem("alembic", p, str(p)) for p in order_revisions(revisions))
     return items
 
@@ -72,6 +78,8 @@ def collect_inputs(paths: list[str], alembic_config: str | None = None) -> list[
                     items.append(_from_file(p))
         else:
             raise InputError("no such file or directory", where=raw)
+    if len(paths) == 1 and not alembic_config and not glob.has_magic(paths[0]):
+        return items  # one file or directory lists each file once; resolving costs time
     seen: set[str] = set()
     unique = []
     for item in items:

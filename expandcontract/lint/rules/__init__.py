@@ -31,5 +31,6 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(sorted(rules, key=lambda r: r.id))
 
 
+@lru_cache(maxsize=1)
 def rule_ids() -> frozenset[str]:
     return frozenset(r.id for r in all_rules()) | {UNKNOWN_RULE}
