@@ -23,7 +23,7 @@ _COMMAND_MODULES = {
     "lint": "lint", "plan": "plan", "convert": "convert", "expand": "expand",
     "contract": "contract", "rollback": "rollback", "status": "status", "gate": "gate",
     "manifest": "manifest", "backfill": "backfill", "pause": "backfill", "resume": "backfill",
-    "demo": "demo",
+    "demo": "demo", "alembic": "alembic",
 }
 
 
