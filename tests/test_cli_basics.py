@@ -57,3 +57,22 @@ def test_malformed_dsn_is_bad_input(ec, tmp_path):
     out = ec("plan", str(migration), "--dsn", f"host=x password={SECRET} = =")
     assert out.returncode == 2
     assert SECRET not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_command_map_names_the_module_of_every_command():
+    """The start-up shortcut in cli/main.py must not point a command at the wrong module."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    import expandcontract.cli as cli_pkg
+    from expandcontract.cli.main import _COMMAND_MODULES, _NOT_COMMANDS
+
+    defined: dict[str, str] = {}
+    for module in pkgutil.iter_modules([str(Path(cli_pkg.__file__).parent)]):
+        if module.name in _NOT_COMMANDS or module.name.startswith(("_", "test_")):
+            continue
+        mod = importlib.import_module(f"expandcontract.cli.{module.name}")
+        for command in getattr(mod, "COMMANDS", []):
+            defined[command.name] = module.name
+    assert defined == _COMMAND_MODULES
