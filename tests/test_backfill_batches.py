@@ -8,8 +8,8 @@ import pytest
 from test_backfill import FILL_B, make_items
 
 from expandcontract.backfill.batching import resolve_key, run_batch
+from expandcontract.backfill.claimed import run_claimed_batch
 from expandcontract.backfill.job import Job
-from expandcontract.backfill.onestep import run_claimed_batch
 from expandcontract.backfill.rate import MAX_GROWTH, BatchSizer
 from expandcontract.backfill.state import ensure_state
 from expandcontract.planning.steps import Backfill, TableRef
@@ -87,7 +87,7 @@ def _range(ec_db) -> tuple:
                          " expandcontract.backfill_ranges WHERE migration = 'one'")[0]
 
 
-def test_claimed_batch_is_one_statement_that_checks_the_lease(ec_db):
+def test_claimed_batch_checks_the_lease_and_commits_rows_and_cursor_together(ec_db):
     make_items(ec_db, 1_000)
     _claimed_range(ec_db, "me")
     with ec_db.connect() as conn:

@@ -22,9 +22,9 @@ import psycopg
 
 from ..errors import ExecutionError
 from .batching import Boundary, Key, KeySpec, next_boundary, run_batch
+from .claimed import run_claimed_batch
 from .controller import Controller
 from .job import Job, Options
-from .onestep import run_claimed_batch
 from .rate import BatchSizer
 from .state import BATCHES, JOBS, RANGES
 from .tracker import Tracker
@@ -220,7 +220,7 @@ class Worker:
         started = time.monotonic()
         claimed = lease.claimed
         if claimed is not None and size >= claimed.count:
-            # A range claimed at this batch's size: its end is known, one statement does it all.
+            # A range claimed at this batch's size: its end is known (claimed.py).
             boundary = claimed
             updated = run_claimed_batch(
                 conn, self.job.backfill, self.key, lock_timeout_ms=int(self.options.lock_timeout * 1000),
