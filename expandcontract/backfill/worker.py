@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import psycopg
 
 from ..errors import ExecutionError
+from .ahead import ClaimAhead
 from .batching import Boundary, Key, KeySpec, next_boundary, run_batch
 from .claimed import run_claimed_batch
 from .controller import Controller
@@ -63,6 +64,7 @@ class Worker:
         self.error: BaseException | None = None
         self.conn: psycopg.Connection | None = None
         self.lease: Lease | None = None
+        self.ahead: ClaimAhead[Lease] = ClaimAhead(connect)
 
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> None:
@@ -79,17 +81,28 @@ class Worker:
 
     def _loop(self, conn: psycopg.Connection) -> None:
         me = self._identity(conn)
-        while not self.stop.is_set():
-            if not self._wait_until_clear(conn):
-                return
-            if self.lease is None:
-                self.lease = self._take_over(conn, me) or self._claim(conn, me)
+        try:
+            while not self.stop.is_set():
+                if not self._wait_until_clear(conn):
+                    return
                 if self.lease is None:
-                    if self._finish_if_complete(conn):
-                        return
-                    self.stop.wait(self.options.poll_interval)  # others hold the last ranges
-                    continue
-            self._batch_with_retries(conn)
+                    self.lease = self.ahead.result() or self._take_over(conn, me) or self._claim(conn, me)
+                    if self.lease is None:
+                        if self._finish_if_complete(conn):
+                            return
+                        self.stop.wait(self.options.poll_interval)  # others hold the last ranges
+                        continue
+                if self._worth_claiming_ahead():
+                    self.ahead.start(lambda helper: self._claim(helper, me))
+                self._batch_with_retries(conn)
+        finally:
+            self.ahead.close()
+
+    def _worth_claiming_ahead(self) -> bool:
+        """This batch finishes its range, more ranges are left, and the size is measured."""
+        lease = self.lease
+        return (lease is not None and lease.claimed is not None and lease.hi is not None
+                and self.sizer.rows_per_second is not None)
 
     def _identity(self, conn: psycopg.Connection) -> tuple[str, int, object]:
         row = conn.execute(
@@ -110,13 +123,12 @@ class Worker:
             start = time.monotonic()
             self.stop.wait(self.options.poll_interval)
             self.tracker.throttled_seconds += time.monotonic() - start
-            if self.lease is not None:  # keep our range while we wait
-                conn.execute(
-                    f"UPDATE {RANGES} SET lease_expires = now() + make_interval(secs => %s)"
-                    " WHERE migration = %s AND idx = %s AND range_no = %s AND owner = %s",
-                    (self.options.lease_ttl, self.job.migration, self.job.index,
-                     self.lease.range_no, self.id),
-                )
+            # Keep our ranges (the current one, one claimed ahead) while we wait.
+            conn.execute(
+                f"UPDATE {RANGES} SET lease_expires = now() + make_interval(secs => %s)"
+                " WHERE migration = %s AND idx = %s AND owner = %s AND status = 'claimed'",
+                (self.options.lease_ttl, self.job.migration, self.job.index, self.id),
+            )
         return False
 
     # -- leases ----------------------------------------------------------------------------
