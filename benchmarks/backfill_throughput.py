@@ -1,13 +1,19 @@
 """Backfill throughput: unthrottled `ec backfill` against one plain UPDATE of the same table.
 
-    python -m benchmarks.backfill_throughput [--rows 1000000] [--repeat 3]
+    python -m benchmarks.backfill_throughput [--rows 1000000] [--repeat 7]
 
-Two identical tables of ``--rows`` rows are built on a throwaway cluster (fsync off); one is
-filled by a single ``UPDATE t SET b = a * 2 WHERE b IS DISTINCT FROM a * 2``, the other by the
-real ``ec backfill`` process (defaults: adaptive batch size, every signal on, no replica).
-Repeated ``--repeat`` times, alternating which goes first. The gate: ec's rows/s over its own
-batch time (first batch start to last commit) is at least 0.8 of the single UPDATE's; the
-rows/s over the whole process (interpreter start-up and imports included) is reported too.
+Two identical tables of ``--rows`` rows are built on a throwaway cluster (fsync off), vacuumed
+so that every page is all-visible; one is filled by a single
+``UPDATE t SET b = a * 2 WHERE b IS DISTINCT FROM a * 2``, the other by the real
+``ec backfill`` process (defaults: adaptive batch size, every signal on, no replica).
+Repeated ``--repeat`` times, alternating which goes first; each trial's ratios come from the
+same trial's two timings, and the medians of the per-trial ratios are reported.
+
+Two ratios of rows/s, ec over the single UPDATE (timed as the statement alone):
+- whole process: the ``ec backfill`` process from spawn to exit (interpreter start-up,
+  imports, connections, state tables, the probe, every batch, the final status). This is
+  what someone running the command waits for, and it is the gate (>= 0.8).
+- batch span: first batch start to last batch commit, from the state tables' batch log.
 """
 
 from __future__ import annotations
@@ -37,8 +43,8 @@ def run(rows: int, repeat: int) -> dict:
         dsn = cluster.dsn()
         with cluster.connect() as conn:
             for i in range(repeat):
-                make_table(conn, "single", rows)
-                make_table(conn, "batched", rows)
+                make_table(conn, "single", rows, all_visible=True)
+                make_table(conn, "batched", rows, all_visible=True)
                 register(conn, f"tp{i}", "batched")
                 order = ["single", "ec"] if i % 2 == 0 else ["ec", "single"]
                 trial: dict = {"order": order}
@@ -55,6 +61,7 @@ def run(rows: int, repeat: int) -> dict:
                         end = [ln for ln in result["lines"] if ln["event"] == "end"][-1]
                         assert end["rows_updated"] == rows, end
                         trial["ec_final_batch_size"] = end["batch_size"]
+                        trial["ec_batch_sizes"] = batch_sizes(conn, f"tp{i}")
                     conn.execute("CHECKPOINT")
                 trial["ratio_engine"] = trial["single_s"] / trial["ec_engine_s"]
                 trial["ratio_process"] = trial["single_s"] / trial["ec_process_s"]
@@ -72,41 +79,63 @@ def run(rows: int, repeat: int) -> dict:
         "ec_process_rows_per_s": round(rows / process),
         "ratio_engine": round(statistics.median(t["ratio_engine"] for t in trials), 3),
         "ratio_process": round(statistics.median(t["ratio_process"] for t in trials), 3),
+        "ratio_engine_range": [round(min(t["ratio_engine"] for t in trials), 2),
+                               round(max(t["ratio_engine"] for t in trials), 2)],
+        "ratio_process_range": [round(min(t["ratio_process"] for t in trials), 2),
+                                round(max(t["ratio_process"] for t in trials), 2)],
+        "gate": "ratio_process",
         "target": TARGET,
     }
 
 
+def batch_sizes(conn: object, name: str) -> list[int]:
+    rows = conn.execute(  # type: ignore[attr-defined]
+        "SELECT rows_scanned FROM expandcontract.backfill_batches WHERE migration = %s ORDER BY id", (name,)
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def section(d: dict) -> str:
-    verdict = "meets" if d["ratio_engine"] >= TARGET else "MISSES"
+    verdict = "meets" if d["ratio_process"] >= TARGET else "MISSES"
+    sizes = d["trials"][0]["ec_batch_sizes"]
+    lo_p, hi_p = d["ratio_process_range"]
+    lo_e, hi_e = d["ratio_engine_range"]
     return "\n".join([
         "### Backfill throughput",
         "",
-        f"`ec backfill` (unthrottled: defaults, adaptive batch size, no replica) against one"
-        f" `UPDATE` of an identical {d['rows']:,}-row table, same cluster, same run,"
-        f" median of {d['repeat']} alternating trials ({d['machine']['cpus']} CPUs shared, fsync off).",
+        f"`ec backfill` (unthrottled: defaults, adaptive batch size, every signal on, no replica)"
+        f" against one `UPDATE` of an identical {d['rows']:,}-row table, same cluster, same run;"
+        f" {d['repeat']} trials alternating which goes first; per-trial ratios of rows/s (ec over"
+        f" the single UPDATE, timed as the statement alone), median and range"
+        f" ({d['machine']['cpus']} CPUs shared with other work, fsync off, tables vacuumed and"
+        " all-visible).",
         "",
-        "| | rows/s | ratio to single UPDATE |",
+        "| `ec backfill` timed over | ratio to single `UPDATE` (median) | range over trials |",
         "|---|---:|---:|",
-        f"| single `UPDATE` | {d['single_update_rows_per_s']:,} | 1.00 |",
-        f"| `ec backfill`, batch time (first batch start to last commit) | {d['ec_engine_rows_per_s']:,} | {d['ratio_engine']:.2f} |",
-        f"| `ec backfill`, whole process (start-up, imports, connections) | {d['ec_process_rows_per_s']:,} | {d['ratio_process']:.2f} |",
+        f"| whole process: spawn to exit (start-up, imports, connections, state, probe, batches) | **{d['ratio_process']:.2f}** | {lo_p:.2f} - {hi_p:.2f} |",
+        f"| batch span: first batch start to last commit | {d['ratio_engine']:.2f} | {lo_e:.2f} - {hi_e:.2f} |",
         "",
-        f"Target: >= {TARGET} on batch time: **{verdict}**. Raw numbers:"
-        " `benchmarks/results/backfill_throughput.json`; regenerate with"
-        " `python -m benchmarks.backfill_throughput`.",
+        f"Gate (the issue's >= {TARGET}), on the whole process: **{verdict}**. The whole process is"
+        " the stricter figure and what someone running `ec backfill` waits for; the single"
+        " `UPDATE` is given the benefit of being timed without any client start-up. Batches in"
+        f" the first trial: {len(sizes)} ({', '.join(f'{n:,}' for n in sizes)} rows: the first is"
+        " the timed probe, then at most +20 % a step).",
+        "",
+        "Raw numbers: `benchmarks/results/backfill_throughput.json`. Regenerate:"
+        " `python -m benchmarks.backfill_throughput` (about 2 minutes).",
     ])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args(argv)
     data = run(args.rows, args.repeat)
     write_results("backfill_throughput", data)
     write_doc_section("backfill-throughput", section(data))
-    print(f"ratio (batch time) {data['ratio_engine']}, (process) {data['ratio_process']}")
-    return 0 if data["ratio_engine"] >= TARGET else 1
+    print(f"ratio (whole process, the gate) {data['ratio_process']}, (batch span) {data['ratio_engine']}")
+    return 0 if data["ratio_process"] >= TARGET else 1
 
 
 if __name__ == "__main__":
