@@ -1,5 +1,5 @@
-"""The batch statements on their own: boundary + update in one statement, the one-statement
-batch of a claimed range (lease check, lock timeout, all-or-nothing), and the batch sizer."""
+"""The batch statements on their own: range end + update in one statement, the batch of a
+claimed range (lease check, lock timeout, all-or-nothing), and the batch sizer."""
 
 from __future__ import annotations
 

@@ -102,7 +102,7 @@ class Worker:
         """This batch finishes its range, more ranges are left, and the size is measured."""
         lease = self.lease
         return (lease is not None and lease.claimed is not None and lease.hi is not None
-                and self.sizer.rows_per_second is not None)
+                and self.sizer.size >= lease.claimed.count and self.sizer.rows_per_second is not None)
 
     def _identity(self, conn: psycopg.Connection) -> tuple[str, int, object]:
         row = conn.execute(
