@@ -44,6 +44,8 @@ class FileContext:
     # First statement of the current transaction that took ACCESS EXCLUSIVE on an old table.
     access_exclusive: Statement | None = None
     access_exclusive_reported: bool = False
+    # Old tables this transaction holds ACCESS EXCLUSIVE on (a VALIDATE scan then blocks all).
+    access_exclusive_tables: set[str] = field(default_factory=set)
     not_valid_in_tx: set[tuple[str, str]] = field(default_factory=set)
     not_null_checks: dict[tuple[str, str], str] = field(default_factory=dict)
     validated_not_null: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -78,6 +80,7 @@ class FileContext:
         self.statement_timeout_local = False
         self.access_exclusive = None
         self.access_exclusive_reported = False
+        self.access_exclusive_tables.clear()
         self.not_valid_in_tx.clear()
 
     def update(self, stmt: Statement) -> None:
@@ -100,8 +103,11 @@ class FileContext:
         self._track_objects(kind, node)
         lock = stmt.lock
         if (lock is not None and lock.mode == ACCESS_EXCLUSIVE and self.in_transaction
-                and self.access_exclusive is None and not self.is_new(lock.table)):
-            self.access_exclusive = stmt
+                and not self.is_new(lock.table)):
+            if self.access_exclusive is None:
+                self.access_exclusive = stmt
+            if lock.table:
+                self.access_exclusive_tables.add(lock.table)
         if not self.in_transaction:
             self._end_transaction()  # autocommit: every statement is its own transaction
 
@@ -206,7 +212,10 @@ class FileContext:
             elif sub == "AT_ValidateConstraint":
                 column = self.not_null_checks.get((table, c.get("name", "")))
                 if column:
-                    self.validated_not_null[(table, column)] = self.tx_id
+                    # VALIDATE itself scans under SHARE UPDATE EXCLUSIVE; only an ACCESS
+                    # EXCLUSIVE this transaction already holds makes that scan block (-1: no).
+                    held = self.in_transaction and table in self.access_exclusive_tables
+                    self.validated_not_null[(table, column)] = self.tx_id if held else -1
 
 
 def not_null_check_column(expr: Node | None) -> str | None:
