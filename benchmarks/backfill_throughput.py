@@ -1,13 +1,15 @@
 """Backfill throughput: unthrottled `ec backfill` against one plain UPDATE of the same table.
 
-    python -m benchmarks.backfill_throughput [--rows 1000000] [--repeat 7]
+    python -m benchmarks.backfill_throughput [--rows 1000000] [--repeat 9]
 
-Two identical tables of ``--rows`` rows are built on a throwaway cluster (fsync off), vacuumed
-so that every page is all-visible; one is filled by a single
-``UPDATE t SET b = a * 2 WHERE b IS DISTINCT FROM a * 2``, the other by the real
+Identical tables of ``--rows`` rows are built on a throwaway cluster (fsync off), vacuumed
+so that every page is all-visible; some are filled by a single
+``UPDATE t SET b = a * 2 WHERE b IS DISTINCT FROM a * 2``, one by the real
 ``ec backfill`` process (defaults: adaptive batch size, every signal on, no replica).
-Repeated ``--repeat`` times, alternating which goes first; each trial's ratios come from the
-same trial's two timings, and the medians of the per-trial ratios are reported.
+Each trial times a single UPDATE just before and one just after ec (A-B-A, three fresh
+identical tables) and compares ec with their mean, so that a change of load on the shared
+machine during the trial hits both sides alike; the medians of the per-trial ratios over
+``--repeat`` trials are reported, with each trial's 1-minute load average.
 
 Two ratios of rows/s, ec over the single UPDATE (timed as the statement alone):
 - whole process: the ``ec backfill`` process from spawn to exit (interpreter start-up,
@@ -19,6 +21,7 @@ Two ratios of rows/s, ec over the single UPDATE (timed as the statement alone):
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -43,31 +46,32 @@ def run(rows: int, repeat: int) -> dict:
         dsn = cluster.dsn()
         with cluster.connect() as conn:
             for i in range(repeat):
-                make_table(conn, "single", rows, all_visible=True)
-                make_table(conn, "batched", rows, all_visible=True)
+                # A-B-A: one single UPDATE just before and one just after ec, each on its own
+                # fresh table, compared with their mean: a change of machine load during the
+                # trial (the CPUs are shared) then hits both sides alike.
+                for table in ("single_a", "batched", "single_b"):
+                    make_table(conn, table, rows, all_visible=True)
                 register(conn, f"tp{i}", "batched")
-                order = ["single", "ec"] if i % 2 == 0 else ["ec", "single"]
-                trial: dict = {"order": order}
-                for which in order:
-                    if which == "single":
-                        start = time.monotonic()
-                        cur = conn.execute("UPDATE single SET b = a * 2 WHERE b IS DISTINCT FROM a * 2")
-                        trial["single_s"] = time.monotonic() - start
-                        assert cur.rowcount == rows
-                    else:
-                        result = run_ec_backfill(dsn, f"tp{i}")
-                        trial["ec_process_s"] = result["wall_s"]
-                        trial["ec_engine_s"] = engine_seconds(conn, f"tp{i}")
-                        end = [ln for ln in result["lines"] if ln["event"] == "end"][-1]
-                        assert end["rows_updated"] == rows, end
-                        trial["ec_final_batch_size"] = end["batch_size"]
-                        trial["ec_batch_sizes"] = batch_sizes(conn, f"tp{i}")
-                    conn.execute("CHECKPOINT")
+                trial: dict = {"load_avg_1m": round(os.getloadavg()[0], 2)}
+                trial["single_before_s"] = single_update(conn, "single_a", rows)
+                conn.execute("CHECKPOINT")
+                result = run_ec_backfill(dsn, f"tp{i}")
+                trial["ec_process_s"] = result["wall_s"]
+                trial["ec_engine_s"] = engine_seconds(conn, f"tp{i}")
+                end = [ln for ln in result["lines"] if ln["event"] == "end"][-1]
+                assert end["rows_updated"] == rows, end
+                trial["ec_final_batch_size"] = end["batch_size"]
+                trial["ec_batch_sizes"] = batch_sizes(conn, f"tp{i}")
+                conn.execute("CHECKPOINT")
+                trial["single_after_s"] = single_update(conn, "single_b", rows)
+                conn.execute("CHECKPOINT")
+                trial["single_s"] = (trial["single_before_s"] + trial["single_after_s"]) / 2
                 trial["ratio_engine"] = trial["single_s"] / trial["ec_engine_s"]
                 trial["ratio_process"] = trial["single_s"] / trial["ec_process_s"]
-                print(f"trial {i}: single {trial['single_s']:.2f}s, ec engine {trial['ec_engine_s']:.2f}s"
-                      f" (process {trial['ec_process_s']:.2f}s): ratio {trial['ratio_engine']:.2f}"
-                      f" / {trial['ratio_process']:.2f}", flush=True)
+                print(f"trial {i}: single {trial['single_before_s']:.2f}s/{trial['single_after_s']:.2f}s,"
+                      f" ec engine {trial['ec_engine_s']:.2f}s (process {trial['ec_process_s']:.2f}s):"
+                      f" ratio {trial['ratio_engine']:.2f} / {trial['ratio_process']:.2f}"
+                      f" (load {trial['load_avg_1m']})", flush=True)
                 trials.append(trial)
     single = statistics.median(t["single_s"] for t in trials)
     engine = statistics.median(t["ec_engine_s"] for t in trials)
@@ -88,6 +92,14 @@ def run(rows: int, repeat: int) -> dict:
     }
 
 
+def single_update(conn: object, table: str, rows: int) -> float:
+    start = time.monotonic()
+    cur = conn.execute(f"UPDATE {table} SET b = a * 2 WHERE b IS DISTINCT FROM a * 2")  # type: ignore[attr-defined]
+    elapsed = time.monotonic() - start
+    assert cur.rowcount == rows
+    return elapsed
+
+
 def batch_sizes(conn: object, name: str) -> list[int]:
     rows = conn.execute(  # type: ignore[attr-defined]
         "SELECT rows_scanned FROM expandcontract.backfill_batches WHERE migration = %s ORDER BY id", (name,)
@@ -98,6 +110,7 @@ def batch_sizes(conn: object, name: str) -> list[int]:
 def section(d: dict) -> str:
     verdict = "meets" if d["ratio_process"] >= TARGET else "MISSES"
     sizes = d["trials"][0]["ec_batch_sizes"]
+    loads = [t["load_avg_1m"] for t in d["trials"]]
     lo_p, hi_p = d["ratio_process_range"]
     lo_e, hi_e = d["ratio_engine_range"]
     return "\n".join([
@@ -105,9 +118,11 @@ def section(d: dict) -> str:
         "",
         f"`ec backfill` (unthrottled: defaults, adaptive batch size, every signal on, no replica)"
         f" against one `UPDATE` of an identical {d['rows']:,}-row table, same cluster, same run;"
-        f" {d['repeat']} trials alternating which goes first; per-trial ratios of rows/s (ec over"
-        f" the single UPDATE, timed as the statement alone), median and range"
-        f" ({d['machine']['cpus']} CPUs shared with other work, fsync off, tables vacuumed and"
+        f" {d['repeat']} trials, each timing a single `UPDATE` just before and just after ec"
+        " (A-B-A, fresh tables) and comparing ec with their mean; per-trial ratios of rows/s"
+        " (the single `UPDATE` timed as the statement alone), median and range"
+        f" ({d['machine']['cpus']} CPUs shared with other work, 1-minute load average"
+        f" {min(loads):.1f} - {max(loads):.1f} at the trials' starts; fsync off; tables vacuumed and"
         " all-visible).",
         "",
         "| `ec backfill` timed over | ratio to single `UPDATE` (median) | range over trials |",
@@ -129,7 +144,7 @@ def section(d: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args(argv)
     data = run(args.rows, args.repeat)
     write_results("backfill_throughput", data)
