@@ -54,6 +54,11 @@ CASES = [
     Case("missing_file", None, ("file not found",)),
     Case("directory", None, ("directory",)),
     Case("unreadable", None, ("not a directory",)),
+    Case("duplicate_key", op("  - add_column:\n      table: orders\n      table: customers\n      column: {name: x, type: int}\n"), ("duplicate key 'table'",), line=5),
+    Case("json_duplicate_key", '{"name": "bad", "operations": [{"drop_table": {"table": "a"}}], "name": "b"}', ("duplicate key 'name'",), suffix=".json", line=1),
+    Case("nul_escape", op('  - drop_table: {table: "a\\0b"}\n'), ("NUL",), line=3),
+    Case("nul_byte_sql", "SELECT 1;\nALTER TABLE t RENAME COLUMN a TO b\0;\n", ("NUL",), suffix=".sql", line=2),
+    Case("nested_too_deeply", "a: " + "[" * 5000 + "]" * 5000 + "\n", ("nested too deeply",)),
     Case("unknown_table_live", op("  - drop_table:\n      table: ordres\n"), ("table 'ordres' does not exist",), line=3, live=True),
     Case("unknown_column_live", op("  - drop_column:\n      table: orders\n      column: totl\n"), ("column 'totl' does not exist", "orders"), line=3, live=True),
     Case("existing_column_live", op("  - add_column:\n      table: orders\n      column: {name: note, type: text}\n"), ("column 'note' already exists",), line=3, live=True),
@@ -107,13 +112,16 @@ def test_corpus_is_big_enough() -> None:
 def results(tmp_path_factory: pytest.TempPathFactory, live_dsn: str) -> dict[str, Any]:
     """Run the whole corpus at once, in parallel (each `ec` run is a fresh process)."""
 
-    def one(case: Case) -> tuple[Path, subprocess.CompletedProcess[str]]:
-        path = make_path(case, tmp_path_factory.mktemp(case.id))
+    # Paths are made here, not in the threads: tmp_path_factory is not thread-safe (its first
+    # use picks the base directory, and racing threads picked different ones).
+    paths = [make_path(case, tmp_path_factory.mktemp(case.id)) for case in CASES]
+
+    def one(case: Case, path: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
         args = ["plan", str(path)] + (["--dsn", live_dsn] if case.live else [])
         return path, run_ec(*args)
 
     with ThreadPoolExecutor(max_workers=6) as pool:
-        return dict(zip([c.id for c in CASES], pool.map(one, CASES), strict=True))
+        return dict(zip([c.id for c in CASES], pool.map(one, CASES, paths), strict=True))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -24,6 +24,8 @@ def _compose(text: str, filename: str) -> tuple[Any, dict[Path_, int]]:
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise InputError("nested too deeply", where=filename) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -36,9 +38,17 @@ def _compose(text: str, filename: str) -> tuple[Any, dict[Path_, int]]:
 
     def walk(n: yaml.Node, path: Path_) -> None:
         lines.setdefault(path, n.start_mark.line + 1)
+        if isinstance(n, yaml.ScalarNode) and "\0" in n.value:
+            # PostgreSQL text cannot hold NUL: caught here, not as a driver error at run time.
+            raise InputError("contains a NUL character", where=f"{filename}:{n.start_mark.line + 1}")
         if isinstance(n, yaml.MappingNode):
+            seen: set[str] = set()
             for key_node, value_node in n.value:
                 key = str(key_node.value)
+                if key in seen:
+                    # YAML and JSON loaders silently keep the last one: a lost `up:` is worse.
+                    raise InputError(f"duplicate key {key!r}", where=f"{filename}:{key_node.start_mark.line + 1}")
+                seen.add(key)
                 lines[path + (key,)] = key_node.start_mark.line + 1
                 walk(value_node, (*path, key))
         elif isinstance(n, yaml.SequenceNode):
@@ -66,7 +76,7 @@ def _dotted(path: Path_) -> str:
 
 def read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("file not found", where=str(path)) from None
     except IsADirectoryError:
@@ -77,6 +87,10 @@ def read_text(path: Path) -> str:
         raise InputError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), where=str(path)) from None
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise InputError("contains a NUL byte (PostgreSQL text cannot hold one)", where=f"{path}:{line}")
+    return text
 
 
 def load_migration_text(text: str, filename: str, *, default_name: str) -> Migration:
