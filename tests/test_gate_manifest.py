@@ -123,3 +123,20 @@ def test_ec_manifest_bad_input_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no_such_module_x" in result.stderr
     result = run_ec("manifest", "--from-sql", str(tmp_path / "nope.sql"), "--store")
     assert result.returncode == 2
+
+
+def test_ec_manifest_from_metadata_keeps_mixed_case_names_as_yaml(tmp_path: Path) -> None:
+    # SQLAlchemy hands back a quoted_name (a str subclass) for a case-sensitive name; the YAML
+    # output must still work and keep the name exactly as PostgreSQL stores it.
+    (tmp_path / "casemodels.py").write_text(
+        "import sqlalchemy as sa\n"
+        "metadata = sa.MetaData()\n"
+        "sa.Table('Orders', metadata, sa.Column('id', sa.Integer, primary_key=True),"
+        " sa.Column('CustomerEmail', sa.Text), schema='Shop')\n"
+        "sa.Table('items', metadata, sa.Column('SKU', sa.Text))\n")
+    result = run_ec("manifest", "--from-metadata", "casemodels:metadata",
+                    env={"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(result.stdout)["tables"] == {
+        "Shop.Orders": {"reads": ["CustomerEmail", "id"], "writes": ["CustomerEmail", "id"]},
+        "items": {"reads": ["SKU"], "writes": ["SKU"]}}

@@ -174,12 +174,13 @@ def from_metadata(metadata: Any) -> Manifest:
     """
     manifest = Manifest()
     for table in metadata.tables.values():
-        name = f"{table.schema}.{table.name}" if table.schema else table.name
+        # str(): SQLAlchemy's quoted_name (case-sensitive names) is a str subclass YAML rejects.
+        name = f"{table.schema}.{table.name}" if table.schema else str(table.name)
         use = manifest.table(name)
         for column in table.columns:
-            use.reads.add(column.name)
+            use.reads.add(str(column.name))
             if column.computed is None and column.identity is None:
-                use.writes.add(column.name)
+                use.writes.add(str(column.name))
     return manifest
 
 
