@@ -49,9 +49,11 @@ def test_every_yaml_block_in_the_docs_parses() -> None:
     blocks = [(page, block) for page in pages for block in _yaml_blocks(page)]
     assert any(p.name == "ci.md" for p, _ in blocks) and any(p.name == "deploy.md" for p, _ in blocks)
     for page, block in blocks:
-        list(yaml.safe_load_all(block))  # raises with the line on a syntax error
-    for path in (ROOT / ".pre-commit-hooks.yaml",):
-        assert yaml.safe_load(path.read_text())
+        try:
+            list(yaml.safe_load_all(block))
+        except yaml.YAMLError as exc:
+            raise AssertionError(f"{page.relative_to(ROOT)}: {exc}") from None
+    assert yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
 
 
 def test_kubernetes_containers_name_the_command_they_run() -> None:
