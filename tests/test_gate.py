@@ -220,3 +220,17 @@ def test_contract_waits_on_blocked_gate_and_force_is_audited(expanded: Any) -> N
                    for o in detail["overridden"])
     finally:
         stop(v1)
+
+
+def test_zero_ttl_is_bad_input_not_a_pass(expanded: Any) -> None:
+    # A TTL of 0 would call every running instance dead and let contract through.
+    v1 = start_app(expanded.dsn, "v1")
+    try:
+        for command in (["gate", NAME], ["contract", NAME]):
+            result = run_ec(*command, "--dsn", expanded.dsn, "--ttl", "0s")
+            assert result.returncode == 2, result.stdout + result.stderr
+            assert result.stderr.count("\n") == 1 and "--ttl" in result.stderr
+        assert expanded.scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = 'orders'::regclass"
+                               " AND attname = 'old_customer_ref' AND NOT attisdropped") == 1
+    finally:
+        stop(v1)

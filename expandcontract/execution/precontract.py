@@ -29,6 +29,13 @@ class GateOptions:
     allow_unknown: bool = False  # connections tagged with a version unknown to the registry
     ttl_seconds: float | None = None  # heartbeat TTL; None: 3 x the instance's interval
 
+    def __post_init__(self) -> None:
+        if self.ttl_seconds is not None and self.ttl_seconds <= 0:
+            from ..errors import InputError
+
+            # 0 would call every running instance gone and let the registry pass.
+            raise InputError("--ttl must be greater than 0")
+
 
 @dataclass
 class Evidence:
