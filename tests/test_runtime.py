@@ -76,3 +76,20 @@ def test_psycopg_connection_is_tagged(ec_db: Any) -> None:
         name = conn.execute("SHOW application_name").fetchone()[0]  # type: ignore[index]
     assert parse_application_name(name) == ("billing", "2.1")
     assert parse_application_name("psql") is None
+
+
+def test_version_too_long_for_application_name_still_registers_untagged(
+        ec_db: Any, caplog: pytest.LogCaptureFixture) -> None:
+    # e.g. a long image tag: PostgreSQL keeps 63 bytes of application_name. Start-up must not
+    # fail over it; the registry still lists the instance under its full version.
+    version = "1.4.0-rc.1+build.20240501." + "0123456789abcdef" * 3
+    with caplog.at_level(logging.WARNING, logger="expandcontract.runtime"):
+        reg = register("customer-notifications", version, MANIFEST, dsn=ec_db.dsn,
+                       heartbeat_interval=0.2, handle_sigterm=False)
+    with reg:
+        assert reg.registered
+        assert reg.connect_kwargs() == {}  # no tag rather than a wrong, truncated one
+        assert ec_db.execute("SELECT app, version FROM expandcontract.app_instances") == [
+            ("customer-notifications", version)]
+        assert any("application_name" in r.getMessage() for r in caplog.records)
+    assert ec_db.scalar("SELECT count(*) FROM expandcontract.app_instances") == 0

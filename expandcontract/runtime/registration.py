@@ -36,10 +36,12 @@ class Registration:
     """One registered app instance. close() (or leaving a ``with`` block) deregisters it."""
 
     def __init__(self, app: str, version: str, manifest: Manifest | None, conninfo: str | None,
-                 heartbeat_interval: float) -> None:
+                 heartbeat_interval: float, tag: str | None = None) -> None:
         self.app = app
         self.version = version
-        self.application_name = application_name(app, version)
+        # "" when ec:<app>@<version> cannot be an application_name: connections stay untagged.
+        self.application_name = _tag(app, version) if tag is None else tag
+        self._label = self.application_name or f"{app}@{version}"  # for log messages
         self.manifest = manifest
         self.manifest_hash = manifest.content_hash() if manifest else None
         self.heartbeat_interval = heartbeat_interval
@@ -59,7 +61,7 @@ class Registration:
 
     def connect_kwargs(self) -> dict[str, str]:
         """Keyword arguments for psycopg.connect() that tag the connection with this version."""
-        return {"application_name": self.application_name}
+        return {"application_name": self.application_name} if self.application_name else {}
 
     def close(self) -> None:
         """Stop heartbeating and remove this instance from the registry (idempotent)."""
@@ -74,10 +76,10 @@ class Registration:
                 try:
                     self._conn.execute(f"DELETE FROM {gate_schema.INSTANCES} WHERE id = %s",
                                        (self.instance_id,))
-                    log.info("ec: deregistered %s (instance %s)", self.application_name,
+                    log.info("ec: deregistered %s (instance %s)", self._label,
                              self.instance_id)
                 except psycopg.Error as exc:
-                    log.warning("ec: could not deregister %s: %s", self.application_name,
+                    log.warning("ec: could not deregister %s: %s", self._label,
                                 _one_line(exc))
             self._disconnect()
         with _live_lock:
@@ -120,12 +122,12 @@ class Registration:
                     self._insert(conn)
                 if self._failing:
                     log.warning("ec: registry reachable again; %s is registered",
-                                self.application_name)
+                                self._label)
                 self._failing = False
             except Exception as exc:  # never into the app
                 if not self._failing:
                     log.warning("ec: cannot register %s with the contract gate (will retry "
-                                "every %gs): %s", self.application_name, self.heartbeat_interval,
+                                "every %gs): %s", self._label, self.heartbeat_interval,
                                 _one_line(exc))
                 self._failing = True
                 self._disconnect()
@@ -134,7 +136,7 @@ class Registration:
         if self._conn is None or self._conn.closed:
             assert self._conninfo is not None
             self._conn = psycopg.connect(self._conninfo, autocommit=True,
-                                         application_name=self.application_name,
+                                         application_name=self.application_name or None,
                                          connect_timeout=CONNECT_TIMEOUT)
             # Registry writes must never queue behind a lock for long.
             self._conn.execute("SET statement_timeout = '5s'")
@@ -162,7 +164,7 @@ class Registration:
                          " WHERE heartbeat_at < now() - interval '1 day'")
         assert row is not None
         self.instance_id = int(row[0])
-        log.info("ec: registered %s (instance %s)", self.application_name, self.instance_id)
+        log.info("ec: registered %s (instance %s)", self._label, self.instance_id)
 
     def _disconnect(self) -> None:
         if self._conn is not None:
@@ -195,12 +197,13 @@ def register(
     """
     if heartbeat_interval <= 0:
         raise ValueError("heartbeat_interval must be positive")
-    name = application_name(app, version)
+    name = _tag(app, version)
+    label = name or f"{app}@{version}"
     try:
         parsed = coerce(manifest)
     except (ManifestError, OSError) as exc:
         log.error("ec: ignoring the manifest of %s (the gate treats this version as unknown): %s",
-                  name, exc)
+                  label, exc)
         parsed = None
     conninfo = None
     try:
@@ -211,11 +214,11 @@ def register(
         else:
             conninfo = dsn or os.environ.get("EC_DATABASE_URL")
     except Exception as exc:  # a driver we do not know: register nothing, never fail the app
-        log.warning("ec: cannot find the database to register %s: %s", name, _one_line(exc))
+        log.warning("ec: cannot find the database to register %s: %s", label, _one_line(exc))
     if conninfo is None:
         log.warning("ec: no database given to register %s (dsn, engine, connection or "
-                    "$EC_DATABASE_URL); the gate will not see this instance", name)
-    reg = Registration(app, version, parsed, conninfo, heartbeat_interval)
+                    "$EC_DATABASE_URL); the gate will not see this instance", label)
+    reg = Registration(app, version, parsed, conninfo, heartbeat_interval, tag=name)
     reg.start()
     with _live_lock:
         _live.append(reg)
@@ -229,10 +232,11 @@ def _engine_conninfo(engine: Any, name: str) -> str:
     """Tag every new connection of a SQLAlchemy engine; the registry uses its own psycopg one."""
     from sqlalchemy import event
 
-    def _tag(dialect: Any, conn_rec: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+    def _tag_connection(dialect: Any, conn_rec: Any, cargs: Any, cparams: dict[str, Any]) -> None:
         cparams["application_name"] = name
 
-    event.listen(engine, "do_connect", _tag)
+    if name:
+        event.listen(engine, "do_connect", _tag_connection)
     url = engine.url.set(drivername="postgresql")
     return str(url.render_as_string(hide_password=False))
 
@@ -242,7 +246,9 @@ def _connection_conninfo(conn: psycopg.Connection, name: str) -> str:
     from psycopg.conninfo import make_conninfo
 
     try:
-        if conn.info.transaction_status == pq.TransactionStatus.IDLE:
+        if not name:
+            pass  # untaggable: leave the app's application_name alone
+        elif conn.info.transaction_status == pq.TransactionStatus.IDLE:
             conn.execute("SELECT set_config('application_name', %s, false)", (name,))
             if not conn.autocommit:
                 conn.commit()
@@ -252,6 +258,18 @@ def _connection_conninfo(conn: psycopg.Connection, name: str) -> str:
         log.warning("ec: could not tag the connection as %s: %s", name, _one_line(exc))
     password = conn.info.password
     return make_conninfo(conn.info.dsn, password=password) if password else conn.info.dsn
+
+
+def _tag(app: str, version: str) -> str:
+    """``ec:<app>@<version>``, or "" when it cannot be one (too long for PostgreSQL, an "@" in
+    the app name): start-up must not fail over it, and the registry still lists the instance."""
+    try:
+        return application_name(app, version)
+    except ValueError as exc:
+        log.warning("ec: connections of %s@%s are not tagged, so the gate's pg_stat_activity "
+                    "evidence cannot see them (the registry still lists this instance): %s",
+                    app, version, exc)
+        return ""
 
 
 def _install_sigterm_handler() -> None:
