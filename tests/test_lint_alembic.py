@@ -77,6 +77,18 @@ def test_failing_upgrade_is_a_parse_level_error_naming_the_line(tmp_path: Path) 
     assert "0001_bad.py:7" in proc.stdout + proc.stderr
 
 
+def test_multi_line_exception_from_upgrade_is_reported_on_one_line(tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "0001_bad.py").write_text(
+        "revision = '1'\ndown_revision = None\n\n"
+        "def upgrade():\n    raise RuntimeError('boom\\nsecond line')\n")
+    proc = run_ec("lint", str(versions / "0001_bad.py"))
+    assert proc.returncode == 2
+    [line] = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ": not linted:" in ln]
+    assert "0001_bad.py:5" in line and line.endswith("RuntimeError: boom second line")
+
+
 def test_revision_copied_elsewhere_still_maps_lines(tmp_path: Path) -> None:
     shutil.copytree(DATA / "versions", tmp_path / "versions")
     assert _by_file(tmp_path)["0002_expand.py"] == _by_file()["0002_expand.py"]

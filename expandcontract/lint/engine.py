@@ -265,10 +265,11 @@ def lint_paths(paths: Sequence[str], config: LintConfig | None = None,
                 result.statements += count
         except InputError as exc:
             where, _, line = (exc.where or item.display).rpartition(":")
+            message = " ".join(exc.message.split())  # one line, whatever the exception said
             if where and line.isdigit():
-                result.errors.append(LintError(where, int(line), exc.message))
+                result.errors.append(LintError(where, int(line), message))
             else:
-                result.errors.append(LintError(exc.where or item.display, None, exc.message))
+                result.errors.append(LintError(exc.where or item.display, None, message))
     return result
 
 
