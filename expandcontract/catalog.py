@@ -28,6 +28,7 @@ class TableInfo:
     # PostgreSQL has no row count to scale; see _ROWS.
     est_rows: int | None = 0
     total_bytes: int = 0
+    sized: bool = True  # False: another session's lock kept the size from being read
     indexes: set[str] = field(default_factory=set)
     constraints: set[str] = field(default_factory=set)
 
@@ -87,9 +88,10 @@ class Catalog:
         if row is None:
             return None
         oid, schema, name = row
-        sizes = self.conn.execute(_SIZE, {"oid": oid}).fetchone()
+        sizes = self._sizes(oid)
         est_rows, total_bytes = sizes if sizes else (None, 0)
-        info = TableInfo(schema, name, oid, est_rows=est_rows, total_bytes=total_bytes)
+        info = TableInfo(schema, name, oid, est_rows=est_rows, total_bytes=total_bytes,
+                         sized=sizes is not None)
         for col, typ, notnull, default in self.conn.execute(
             """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
@@ -121,6 +123,22 @@ class Catalog:
             r[0] for r in self.conn.execute("SELECT conname FROM pg_constraint WHERE conrelid = %s", (oid,))
         }
         return info
+
+    def _sizes(self, oid: int) -> tuple[int | None, int] | None:
+        """The size row, or None when it would mean waiting for a lock: pg_relation_size takes
+        ACCESS SHARE, which queues behind a session holding (or awaiting) ACCESS EXCLUSIVE, and
+        a plan must not hang on a size for as long as that session lasts."""
+        previous = self.conn.execute("SHOW lock_timeout").fetchone()
+        try:
+            with self.conn.transaction():
+                self.conn.execute("SET lock_timeout = '500ms'")
+                row = self.conn.execute(_SIZE, {"oid": oid}).fetchone()
+        except psycopg.errors.LockNotAvailable:
+            return None
+        finally:
+            if previous:
+                self.conn.execute("SELECT set_config('lock_timeout', %s, false)", (previous[0],))
+        return (row[0], row[1]) if row else (None, 0)
 
     def index_exists(self, name: str, schema: str | None = None) -> bool:
         ref = TableRef(name, schema)

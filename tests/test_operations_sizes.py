@@ -79,3 +79,26 @@ def test_empty_and_partitioned_tables(ec_db: Any) -> None:
         assert info is not None
         assert info.total_bytes == ec_db.scalar(
             "SELECT pg_total_relation_size('p1') + pg_total_relation_size('p2')")
+
+
+def test_locked_table_plans_without_waiting(ec_db: Any, tmp_path: Path) -> None:
+    """pg_relation_size takes ACCESS SHARE: behind a session holding ACCESS EXCLUSIVE, the size
+    is left out (table_size null) rather than `ec plan` hanging for as long as that session
+    lasts; `ec expand` then reaches its first step, whose lock_timeout/retry deadline apply."""
+    ec_db.execute("CREATE TABLE t (id int PRIMARY KEY, n int)")
+    path = tmp_path / "m.yaml"
+    path.write_text(MIGRATION)
+    with ec_db.connect() as holder:
+        holder.execute("BEGIN")
+        holder.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+        # A hang shows up as the subprocess timeout, well below the holder's lifetime.
+        result = run_ec("plan", str(path), "--dsn", ec_db.dsn, "--format", "json", timeout=60)
+        assert result.returncode == 0, result.stderr
+        step = json.loads(result.stdout)["phases"]["expand"][0]
+        assert step["table"] == "t" and step["table_size"] is None
+
+        blocked = run_ec("expand", str(path), "--dsn", ec_db.dsn, "--lock-timeout", "100ms",
+                         "--retry-deadline", "1s", timeout=60)
+        assert blocked.returncode == 3, blocked.stderr
+        holder.execute("ROLLBACK")
+    assert ec_db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 't_pos'") == 0

@@ -108,6 +108,6 @@ def build_plan(migration: Migration, catalog: Catalog | None = None, *, pg_versi
         for op in migration.operations:
             for ref in op.tables():
                 info = catalog.table(ref)
-                if info is not None and ref not in plan.sizes:
+                if info is not None and info.sized and ref not in plan.sizes:
                     plan.sizes[ref] = TableSize(info.display, info.est_rows, info.total_bytes)
     return plan
