@@ -30,6 +30,8 @@ from .rate import BatchSizer
 from .state import BATCHES, JOBS, RANGES
 from .tracker import Tracker
 
+SLIVER = 1.1  # a claimed range up to 10 % over the batch size is still done in one batch
+
 RETRYABLE = (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected,
              psycopg.errors.SerializationFailure)
 
@@ -41,6 +43,12 @@ class Lease:
     hi: Key | None
     # Set when this worker just claimed the range: its size is known, no second boundary scan.
     claimed: Boundary | None = None
+
+    def fits(self, size: int) -> bool:
+        """The whole claimed range goes in one batch of about ``size`` rows: when the batch
+        size shrank a little since the claim (one slower batch), the range is not split into
+        a batch and a sliver; a real shrink (a lock timeout halves the size) still splits it."""
+        return self.claimed is not None and size * SLIVER >= self.claimed.count
 
 
 def worker_id() -> str:
@@ -102,7 +110,7 @@ class Worker:
         """This batch finishes its range, more ranges are left, and the size is measured."""
         lease = self.lease
         return (lease is not None and lease.claimed is not None and lease.hi is not None
-                and self.sizer.size >= lease.claimed.count and self.sizer.rows_per_second is not None)
+                and lease.fits(self.sizer.size) and self.sizer.rows_per_second is not None)
 
     def _identity(self, conn: psycopg.Connection) -> tuple[str, int, object]:
         row = conn.execute(
@@ -231,7 +239,7 @@ class Worker:
         self.tracker.batch_size = size
         started = time.monotonic()
         claimed = lease.claimed
-        if claimed is not None and size >= claimed.count:
+        if claimed is not None and lease.fits(size):
             # A range claimed at this batch's size: its end is known (claimed.py).
             boundary = claimed
             updated = run_claimed_batch(
