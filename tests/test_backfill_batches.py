@@ -7,11 +7,12 @@ import psycopg
 import pytest
 from test_backfill import FILL_B, make_items
 
-from expandcontract.backfill.batching import resolve_key, run_batch
+from expandcontract.backfill.batching import Boundary, resolve_key, run_batch
 from expandcontract.backfill.claimed import run_claimed_batch
 from expandcontract.backfill.job import Job
 from expandcontract.backfill.rate import MAX_GROWTH, BatchSizer
 from expandcontract.backfill.state import ensure_state
+from expandcontract.backfill.worker import Lease
 from expandcontract.planning.steps import Backfill, TableRef
 
 
@@ -144,3 +145,10 @@ def test_sizer_starts_from_the_probe_then_grows_at_most_20_percent_a_step():
     fixed = BatchSizer(target_seconds=0.5, initial=700, fixed=True)
     fixed.record(700, 0.0001)
     assert fixed.size == 700  # --batch-size N: no probe, N it is
+
+
+def test_a_claimed_range_slightly_over_the_size_is_one_batch_not_a_batch_and_a_sliver():
+    claimed = Lease(1, ["0"], ["1050"], Boundary(["1050"], 1050, True))
+    assert claimed.fits(1050) and claimed.fits(1000)  # shrank a little: still one batch
+    assert not claimed.fits(525)  # halved after a lock timeout: split, retried smaller
+    assert not Lease(1, ["0"], ["1050"]).fits(10**6)  # end not known: the long way
