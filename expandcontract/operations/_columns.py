@@ -41,6 +41,9 @@ def check_sql_text(value: str) -> str:
         raise ValueError("must not be empty")
     if DOLLAR_TAG in value:
         raise ValueError(f"must not contain {DOLLAR_TAG}")
+    from ._exprcols import check_expression
+
+    check_expression(value)
     return value
 
 

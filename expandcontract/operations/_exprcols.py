@@ -26,7 +26,17 @@ def _parse(expr: str) -> Any:
     stmt: Any = stmts[0].stmt if len(stmts) == 1 else None
     if not isinstance(stmt, ast.SelectStmt) or not stmt.targetList or len(stmt.targetList) != 1:
         raise ValueError("not a single SQL expression")
+    # `1) FROM t WHERE (true` parses as one SELECT too: nothing but the target may be set.
+    if any(getattr(stmt, slot) for slot in stmt.__slots__ if slot != "targetList"):
+        raise ValueError("not a single SQL expression")
     return stmt.targetList[0].val
+
+
+def check_expression(expr: str) -> None:
+    """Raise ValueError unless ``expr`` is exactly one SQL expression: ec splices it into
+    statements (``SET DEFAULT <expr>``, ``CHECK (<expr>) NOT VALID``, trigger bodies), where a
+    ``;`` would run a statement of its own and a trailing ``--`` would comment out the rest."""
+    _parse(expr)
 
 
 def _column_of(node: Any, table: str) -> str | None:
