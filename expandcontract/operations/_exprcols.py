@@ -27,7 +27,7 @@ def _parse(expr: str) -> Any:
     if not isinstance(stmt, ast.SelectStmt) or not stmt.targetList or len(stmt.targetList) != 1:
         raise ValueError("not a single SQL expression")
     # `1) FROM t WHERE (true` parses as one SELECT too: nothing but the target may be set.
-    if any(getattr(stmt, slot) for slot in stmt.__slots__ if slot != "targetList"):
+    if any(getattr(stmt, slot) for slot in getattr(stmt, "__slots__", ()) if slot != "targetList"):
         raise ValueError("not a single SQL expression")
     return stmt.targetList[0].val
 
