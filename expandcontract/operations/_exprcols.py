@@ -22,7 +22,10 @@ def _parse(expr: str) -> Any:
     try:
         stmts = parse_sql(f"SELECT ({expr})")
     except ParseError as exc:
-        raise ValueError(f"not a valid SQL expression: {exc}") from None
+        # args: (message, offset into the wrapped text): point at the user's own characters.
+        message, offset = (exc.args + (None,))[:2]
+        at = f" (character {offset - len('SELECT (') + 1})" if isinstance(offset, int) and offset > len('SELECT (') else ""
+        raise ValueError(f"not a valid SQL expression: {message}{at}") from None
     stmt: Any = stmts[0].stmt if len(stmts) == 1 else None
     if not isinstance(stmt, ast.SelectStmt) or not stmt.targetList or len(stmt.targetList) != 1:
         raise ValueError("not a single SQL expression")
