@@ -106,3 +106,36 @@ def test_backfill_does_not_rewrite_the_old_column(ec_db: Any, tmp_path: Path) ->
         conn.execute("INSERT INTO t (id, v) VALUES (5, '10')")
         assert conn.execute("SELECT id, v, v_ec_new FROM t ORDER BY id").fetchall() == [
             (1, "5", 5), (2, " 8", 8), (3, None, None), (4, "9", 9), (5, "10", 10)]
+
+
+def test_sync_objects_of_look_alike_table_column_pairs_are_distinct(ec_db: Any, tmp_path: Path) -> None:
+    """`order`.items_count and order_items.count both read "order_items_count": each must get its
+    own trigger function, or one table's trigger runs the other's body and every write to it
+    fails ('record "new" has no field ...')."""
+    from conftest import run_ec
+
+    ec_db.execute('CREATE TABLE "order" (id int PRIMARY KEY, items_count int);'
+                  "CREATE TABLE order_items (id int PRIMARY KEY, count int);"
+                  "CREATE TABLE order_items_x (id int PRIMARY KEY, count int)")
+    path = tmp_path / "m.yaml"
+    path.write_text("name: m\noperations:\n"
+                    "  - alter_column: {table: order, column: items_count, type: bigint}\n"
+                    "  - alter_column: {table: order_items, column: count, type: bigint}\n"
+                    "  - rename_column: {table: order_items_x, column: count, to: n}\n")
+    assert run_ec("expand", str(path), "--dsn", ec_db.dsn).returncode == 0
+    assert ec_db.scalar("SELECT count(DISTINCT tgfoid) FROM pg_trigger WHERE tgname LIKE '\\_ec\\_%'") == 3
+    with ec_db.connect() as conn:
+        conn.execute('INSERT INTO "order" (id, items_count) VALUES (1, 5)')
+        conn.execute("INSERT INTO order_items (id, count) VALUES (1, 7)")
+        conn.execute("INSERT INTO order_items_x (id, n) VALUES (1, 9)")
+        assert scalar(conn, 'SELECT items_count_ec_new FROM "order"') == 5
+        assert scalar(conn, "SELECT count_ec_new FROM order_items") == 7
+        assert scalar(conn, "SELECT count FROM order_items_x") == 9
+    rollback = run_ec("rollback", "m", "--dsn", ec_db.dsn)
+    assert rollback.returncode == 0, rollback.stderr
+    assert ec_db.scalar("SELECT count(*) FROM pg_proc WHERE proname LIKE '\\_ec\\_%'") == 0
+
+
+def scalar(conn: psycopg.Connection, query: str) -> Any:
+    row = conn.execute(query.encode()).fetchone()
+    return row[0] if row else None

@@ -17,6 +17,9 @@ Which side wrote a row:
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from ..planning.steps import Lock, Step, TableRef
 from ..sqltext import bounded_name, ident, qualified
 from . import _guards as g
@@ -31,8 +34,16 @@ def evaluated(table: TableRef, expr: str) -> str:
 
 
 def object_name(kind: str, table: TableRef, column: str) -> str:
-    """Deterministic, length-bounded name of a trigger or function (kind: 'sync', 'fill')."""
-    return bounded_name("_ec", kind, table.name, column)
+    """Deterministic, length-bounded name of a trigger or function (kind: 'sync', 'fill').
+
+    Functions live in the schema, not the table: ``order``/``items_count`` and
+    ``order_items``/``count`` would both be ``_ec_sync_order_items_count``, and one table's
+    trigger would run the other's body. The join is unambiguous only when the table name has
+    no ``_``; otherwise a hash of the (table, column) pair tells them apart."""
+    if "_" not in table.name:
+        return bounded_name("_ec", kind, table.name, column)
+    pair = hashlib.sha1(json.dumps([table.name, column]).encode()).hexdigest()[:8]
+    return bounded_name("_ec", kind, table.name, column, pair)
 
 
 def two_way_body(table: TableRef, old: str, new: str, up: str, down: str) -> str:
