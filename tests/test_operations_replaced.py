@@ -192,3 +192,20 @@ def test_old_app_updates_other_columns_after_not_null_type_change(ec_db: Any, tm
         run_backfills(conn, plan)
         run_steps(conn, plan.contract)
         assert scalar(conn, "SELECT count(*) FROM orders WHERE note = 'y'") == 10
+
+
+def test_recreated_index_name_taken_elsewhere_is_refused(ec_db: Any, tmp_path: Path) -> None:
+    """The index carried over to a shadow column is built as `<index>_ec`. When that name is
+    taken in the schema (by another table's index), CREATE INDEX ... IF NOT EXISTS would do
+    nothing and the step still count as done: `ec expand` must refuse before changing anything."""
+    from conftest import run_ec
+
+    ec_db.execute("CREATE TABLE sh (id int PRIMARY KEY, v int); CREATE INDEX sh_v ON sh (v);"
+                  "CREATE TABLE other (w int); CREATE INDEX sh_v_ec ON other (w)")
+    path = write(tmp_path, "name: m\noperations:\n  - alter_column: {table: sh, column: v, type: bigint}\n")
+    result = run_ec("expand", str(path), "--dsn", ec_db.dsn)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{path}:3:" in result.stderr and "'sh_v_ec'" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert ec_db.scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = 'sh'::regclass"
+                        " AND attname = 'v_ec_new'") == 0

@@ -76,6 +76,14 @@ class Shadow:
                     f"{self.final}: recreate it with create_index"
                 )
             else:
+                tmp = self.index_tmp_name(idx)
+                # Taken by another index: CREATE INDEX ... IF NOT EXISTS would silently build
+                # nothing, and contract would rename someone else's index.
+                if ctx.catalog.index_exists(tmp, ctx.schema_of(self.table)):
+                    raise InputError(
+                        f"index {idx.name!r} on {self.old!r} would be rebuilt as {tmp!r}, but a "
+                        f"relation {tmp!r} already exists: rename or drop it first", where=where,
+                    )
                 self.indexes.append(idx)
         self.fk_tables = referenced_tables(ctx, self.table, self.old)
         for con in facts.other_constraints:
