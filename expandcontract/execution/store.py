@@ -168,7 +168,16 @@ def _record(row: dict[str, Any]) -> MigrationRecord:
     return MigrationRecord(**row)
 
 
+def _state_exists(conn: psycopg.Connection) -> bool:
+    """Whether ec has ever run here: reads must work for a read-only role and must not
+    create the state schema as a side effect."""
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{S}.migrations",)).fetchone()
+    return bool(row and row[0])
+
+
 def get_migration(conn: psycopg.Connection, name: str) -> MigrationRecord | None:
+    if not _state_exists(conn):
+        return None
     ensure_state(conn)
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(f"SELECT {_COLUMNS} FROM {S}.migrations WHERE name = %s", (name,)).fetchone()
@@ -184,6 +193,8 @@ def require_migration(conn: psycopg.Connection, name: str, *, hint: str = " (see
 
 
 def list_migrations(conn: psycopg.Connection) -> list[MigrationRecord]:
+    if not _state_exists(conn):
+        return []
     ensure_state(conn)
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(f"SELECT {_COLUMNS} FROM {S}.migrations ORDER BY created_at, name").fetchall()
