@@ -13,12 +13,21 @@ from expandcontract.alembic.env import sqlalchemy_url
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "migrations_examples" / "alembic_project"
-PLAIN = Path(__file__).resolve().parent / "data" / "alembic_plain"
+# A plain Alembic revision (alembic's own ops, as `alembic revision` writes them) in place of
+# the example project's 0002, which uses ec's ops.
+PLAIN_REVISION = Path(__file__).resolve().parent / "data" / "alembic_plain_0002_rename_email.py"
 
 
 def copy_project(source: Path, dest: Path) -> Path:
     shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
+
+
+def plain_project(dest: Path) -> Path:
+    """The example project with its 0002 revision swapped for PLAIN_REVISION."""
+    project = copy_project(EXAMPLE, dest)
+    shutil.copyfile(PLAIN_REVISION, project / "versions" / "0002_rename_email.py")
+    return project
 
 
 def config(project: Path, dsn: str | None = None, buffer: io.StringIO | None = None) -> Config:

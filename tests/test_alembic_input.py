@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from alembic_support import EXAMPLE, PLAIN
+from alembic_support import EXAMPLE, PLAIN_REVISION
 from conftest import run_ec
 
 from expandcontract.errors import InputError
@@ -29,7 +29,7 @@ def _line_of(path: Path, needle: str) -> int:
 
 
 def test_plain_alembic_ops_become_ec_operations_with_revision_lines() -> None:
-    rev = PLAIN / "versions" / "0002_rename_email.py"
+    rev = PLAIN_REVISION
     done = run_ec("plan", str(rev), "--format", "json")
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from alembic.util import CommandError
-from alembic_support import PLAIN, copy_project, upgrade
+from alembic_support import plain_project, upgrade
 from conftest import run_ec
 
 from expandcontract.alembic.script import read_header
@@ -25,7 +25,7 @@ def _split(rev: Path, *extra: str) -> list[Path]:
 
 
 def test_split_writes_expand_in_place_and_contract_on_its_own_branch(tmp_path: Path) -> None:
-    project = copy_project(PLAIN, tmp_path / "p")
+    project = plain_project(tmp_path / "p")
     rev = project / "versions" / "0002_rename_email.py"
     (contract,) = _split(rev)
     expand_h, contract_h = read_header(rev), read_header(contract)
@@ -49,7 +49,7 @@ def test_split_writes_expand_in_place_and_contract_on_its_own_branch(tmp_path: P
 
 
 def test_splitting_a_split_revision_is_refused(tmp_path: Path) -> None:
-    project = copy_project(PLAIN, tmp_path / "p")
+    project = plain_project(tmp_path / "p")
     rev = project / "versions" / "0002_rename_email.py"
     _split(rev)
     again = run_ec("alembic", "split", str(rev))
@@ -59,7 +59,7 @@ def test_splitting_a_split_revision_is_refused(tmp_path: Path) -> None:
 
 
 def test_expand_branch_then_gate_then_contract_branch(ec_db, tmp_path: Path) -> None:
-    project = copy_project(PLAIN, tmp_path / "p")
+    project = plain_project(tmp_path / "p")
     upgrade(project, ec_db.dsn, "0001")
     ec_db.execute("INSERT INTO orders (customer_id, email, amount) "
                   "SELECT g, 'c' || g, g FROM generate_series(1, 40) g")
