@@ -12,6 +12,7 @@ import psycopg
 import pytest
 import yaml
 from conftest import run_ec
+from plan_apply import live_plan, run_backfills, run_steps
 
 from expandcontract.planning.load_sql import load_sql_text
 from expandcontract.planning.planner import build_plan
@@ -228,17 +229,11 @@ def test_converted_sql_run_by_phase_matches_running_the_sql(
     sql = write(tmp_path, "seed.sql", MIGRATION)
     out = tmp_path / "seed.yaml"
     assert run_ec("convert", str(sql), "-o", str(out)).returncode == 0
-    from expandcontract.catalog import Catalog
-
-    migration = load_any(out)
     with psycopg.connect(ec_db.dsn, autocommit=True) as conn:
-        plan = build_plan(migration, Catalog(conn), pg_version=conn.info.server_version // 10000)
-        for step in plan.expand:
-            conn.execute(step.sql)
-        for bf in plan.backfill:
-            conn.execute(f"UPDATE {bf.table.sql} SET {bf.set_clause} WHERE {bf.todo_predicate}")
-        for step in plan.contract:
-            conn.execute(step.sql)
+        plan = live_plan(conn, out)
+        run_steps(conn, plan.expand)
+        run_backfills(conn, plan)
+        run_steps(conn, plan.contract)
 
     assert _schema(ec_db) == _schema(twin_db)
     assert _data(ec_db) == _data(twin_db)

@@ -12,18 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from test_operations_apply import (
+from plan_apply import (
+    backfill_and_contract,
     col,
     constraint,
+    expand_after_rollback,
     index_valid,
-    live_plan,
-    no_ec_leftovers,
-    run_backfills,
-    run_steps,
     scalar,
-    shape,
-    table_data,
-    user_tables,
 )
 
 from expandcontract.operations import operation_types
@@ -137,21 +132,9 @@ def test_hostile_identifiers_apply(ec_db: Any, tmp_path: Path) -> None:
     path = write_migration(tmp_path)
     with ec_db.connect() as conn:
         conn.execute(SCHEMA_SQL.encode())
-        start_shape, tables = shape(conn), user_tables(conn)
-        start_data = table_data(conn, tables)
-
-        plan = live_plan(conn, path)
-        run_steps(conn, plan.expand)
-        run_steps(conn, plan.rollback)
-        assert shape(conn) == start_shape
-        assert table_data(conn, tables) == start_data
-
-        plan = live_plan(conn, path)
-        run_steps(conn, plan.expand)
+        plan = expand_after_rollback(conn, path)
         writes_from_both_shapes(conn)
-        run_backfills(conn, plan)
-        run_steps(conn, plan.contract)
-        no_ec_leftovers(conn)
+        backfill_and_contract(conn, plan)
 
         t = f"{q(S)}.{q(T)}"
         assert col(conn, t, EMAIL) == ("text", True, None)

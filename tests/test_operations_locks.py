@@ -11,7 +11,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from test_operations_apply import EXAMPLE_NAMES, EXAMPLES, live_plan, load_schema, run_backfills
+from plan_apply import live_plan, run_backfills
+from test_operations_apply import EXAMPLE_NAMES, EXAMPLES, load_schema
 
 from expandcontract.planning.steps import Lock, Step, TableRef
 
@@ -162,7 +163,7 @@ def test_index_of_the_same_name_in_another_schema_is_not_this_one(ec_db: Any, tm
     """public.t gets index t_idx while app.t_idx (another table's) comes first on search_path:
     the plan is valid, the guard does not take app.t_idx for the new index, and rollback
     drops public.t_idx only."""
-    from test_operations_apply import guard, run_steps
+    from plan_apply import guard, run_steps
 
     path = tmp_path / "m.yaml"
     path.write_text("operations:\n  - create_index: {table: t, name: t_idx, columns: [n]}\n")
@@ -202,7 +203,7 @@ def test_rollback_restores_not_null_without_a_scan_under_access_exclusive(
     """Expand drops NOT NULL; rollback puts it back. SET NOT NULL scans the whole table under
     ACCESS EXCLUSIVE unless a validated CHECK (n IS NOT NULL) proves it: rollback must have
     that check validated (under SHARE UPDATE EXCLUSIVE) before it runs SET NOT NULL."""
-    from test_operations_apply import col, no_ec_leftovers, run_step
+    from plan_apply import col, no_ec_leftovers, run_step
 
     path = tmp_path / "m.yaml"
     path.write_text(f"operations:\n  - {operation}\n")

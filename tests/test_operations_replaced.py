@@ -9,17 +9,14 @@ from typing import Any
 
 import psycopg
 import pytest
-from test_operations_apply import (
+from plan_apply import (
+    backfill_and_contract,
     constraint,
+    expand_after_rollback,
     index_valid,
     live_plan,
-    no_ec_leftovers,
-    run_backfills,
     run_steps,
     scalar,
-    shape,
-    table_data,
-    user_tables,
 )
 
 from expandcontract.errors import InputError
@@ -57,18 +54,7 @@ def test_constraints_after_a_type_change_survive_contract(ec_db: Any, tmp_path: 
     path = write(tmp_path, RETYPE_THEN_CONSTRAIN)
     with ec_db.connect() as conn:
         conn.execute(SCHEMA)
-        start_shape, tables = shape(conn), user_tables(conn)
-        start_data = table_data(conn, tables)
-
-        # expand then rollback: back to the start.
-        plan = live_plan(conn, path)
-        run_steps(conn, plan.expand)
-        run_steps(conn, plan.rollback)
-        assert shape(conn) == start_shape
-        assert table_data(conn, tables) == start_data
-
-        plan = live_plan(conn, path)
-        run_steps(conn, plan.expand)
+        plan = expand_after_rollback(conn, path)
         # During the transition the constraints apply to the new shape, for old writers too.
         conn.execute("UPDATE orders SET note = 'old app' WHERE id = 1")
         conn.execute("INSERT INTO orders (id, total, code) VALUES (101, 7, 'c101')")
@@ -76,9 +62,7 @@ def test_constraints_after_a_type_change_survive_contract(ec_db: Any, tmp_path: 
             conn.execute("INSERT INTO orders (id, total, code) VALUES (102, -1, 'c102')")
         with pytest.raises(psycopg.errors.ForeignKeyViolation):
             conn.execute("INSERT INTO orders (id, total, code) VALUES (103, 999, 'c103')")
-        run_backfills(conn, plan)
-        run_steps(conn, plan.contract)
-        no_ec_leftovers(conn)
+        backfill_and_contract(conn, plan)
 
         assert scalar(conn, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
                             "WHERE attrelid = 'orders'::regclass AND attname = 'total'") == "bigint"
@@ -117,8 +101,7 @@ operations:
         conn.execute(SCHEMA)
         plan = live_plan(conn, path)
         run_steps(conn, plan.expand)
-        run_backfills(conn, plan)
-        run_steps(conn, plan.contract)
+        backfill_and_contract(conn, plan)
         assert constraint(conn, "orders", "amount_nonneg") == ("c", True)
         assert index_valid(conn, "orders_amount_idx") is True
 
@@ -189,8 +172,7 @@ def test_old_app_updates_other_columns_after_not_null_type_change(ec_db: Any, tm
         run_steps(conn, plan.expand)
         conn.execute("UPDATE orders SET note = 'y' WHERE id <= 10")
         assert scalar(conn, "SELECT count(*) FROM orders WHERE id <= 10 AND total_ec_new = total") == 10
-        run_backfills(conn, plan)
-        run_steps(conn, plan.contract)
+        backfill_and_contract(conn, plan)
         assert scalar(conn, "SELECT count(*) FROM orders WHERE note = 'y'") == 10
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from test_operations_apply import EXAMPLES, live_plan, load_schema, run_backfills, run_steps
+from plan_apply import live_plan, run_backfills, run_steps
+from test_operations_apply import EXAMPLES, load_schema
 
 RENAME = EXAMPLES / "users_rename_column" / "users_rename_column.yaml"
 
