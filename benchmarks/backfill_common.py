@@ -80,6 +80,13 @@ def run_ec_backfill(dsn: str, name: str, *extra: str) -> dict[str, Any]:
     return {"wall_s": wall, "lines": lines, "peak_rss_mb": usage.ru_maxrss / 1024}
 
 
+def end_line(result: dict[str, Any], rows: int) -> dict[str, Any]:
+    """The `end` line of a run_ec_backfill result, after checking it updated every row."""
+    end = [ln for ln in result["lines"] if ln["event"] == "end"][-1]
+    assert end["rows_updated"] == rows, end
+    return end
+
+
 def engine_seconds(conn: psycopg.Connection, name: str) -> float:
     """First batch start to last batch commit, from the state tables' batch log."""
     row = conn.execute(
@@ -97,6 +104,12 @@ def machine() -> dict[str, Any]:
 def write_results(name: str, data: dict[str, Any]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def publish(name: str, data: dict[str, Any], section: str) -> None:
+    """Raw numbers to results/<name>.json; the summary to <name>'s section of docs/benchmarks.md."""
+    write_results(name, data)
+    write_doc_section(name.replace("_", "-"), section)
 
 
 def write_doc_section(key: str, section: str) -> None:

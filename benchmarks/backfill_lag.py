@@ -25,10 +25,9 @@ import psycopg
 from benchmarks.backfill_common import (
     machine,
     make_table,
+    publish,
     register,
     run_ec_backfill,
-    write_doc_section,
-    write_results,
 )
 from expandcontract.testing.cluster import Cluster, throwaway_cluster
 
@@ -163,8 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hold", type=float, default=4.0)
     args = parser.parse_args(argv)
     data = run(args.rows, args.max_lag, args.pause_after, args.hold)
-    write_results("backfill_lag", data)
-    write_doc_section("backfill-lag", section(data))
+    publish("backfill_lag", data, section(data))
     # ec may finish at most the batch in flight after lag passed the limit.
     return 0 if data["ec"]["batches_committed_while_lagging"] <= 1 else 1
 

@@ -13,12 +13,12 @@ import argparse
 import sys
 
 from benchmarks.backfill_common import (
+    end_line,
     machine,
     make_table,
+    publish,
     register,
     run_ec_backfill,
-    write_doc_section,
-    write_results,
 )
 from expandcontract.testing.cluster import throwaway_cluster
 
@@ -32,8 +32,7 @@ def run(sizes: list[int]) -> dict:
             make_table(conn, "mem", rows)
             register(conn, f"mem{i}", "mem")
             result = run_ec_backfill(cluster.dsn(), f"mem{i}")
-            end = [ln for ln in result["lines"] if ln["event"] == "end"][-1]
-            assert end["rows_updated"] == rows, end
+            end_line(result, rows)
             measured.append({"rows": rows, "peak_rss_mb": round(result["peak_rss_mb"], 1),
                              "wall_s": round(result["wall_s"], 1)})
             print(f"{rows:>10,} rows: peak RSS {result['peak_rss_mb']:.1f} MB", flush=True)
@@ -65,8 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", type=int, default=5_000_000)
     args = parser.parse_args(argv)
     data = run([args.small, args.large])
-    write_results("backfill_memory", data)
-    write_doc_section("backfill-memory", section(data))
+    publish("backfill_memory", data, section(data))
     return 0 if abs(data["difference_mb"]) < LIMIT_MB else 1
 
 

@@ -27,13 +27,13 @@ import sys
 import time
 
 from benchmarks.backfill_common import (
+    end_line,
     engine_seconds,
     machine,
     make_table,
+    publish,
     register,
     run_ec_backfill,
-    write_doc_section,
-    write_results,
 )
 from expandcontract.testing.cluster import throwaway_cluster
 
@@ -58,9 +58,7 @@ def run(rows: int, repeat: int) -> dict:
                 result = run_ec_backfill(dsn, f"tp{i}")
                 trial["ec_process_s"] = result["wall_s"]
                 trial["ec_engine_s"] = engine_seconds(conn, f"tp{i}")
-                end = [ln for ln in result["lines"] if ln["event"] == "end"][-1]
-                assert end["rows_updated"] == rows, end
-                trial["ec_final_batch_size"] = end["batch_size"]
+                trial["ec_final_batch_size"] = end_line(result, rows)["batch_size"]
                 trial["ec_batch_sizes"] = batch_sizes(conn, f"tp{i}")
                 conn.execute("CHECKPOINT")
                 trial["single_after_s"] = single_update(conn, "single_b", rows)
@@ -147,8 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args(argv)
     data = run(args.rows, args.repeat)
-    write_results("backfill_throughput", data)
-    write_doc_section("backfill-throughput", section(data))
+    publish("backfill_throughput", data, section(data))
     print(f"ratio (whole process, the gate) {data['ratio_process']}, (batch span) {data['ratio_engine']}")
     return 0 if data["ratio_process"] >= TARGET else 1
 
