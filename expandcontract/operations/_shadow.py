@@ -154,15 +154,9 @@ class Shadow:
             tmp = self.index_tmp_name(idx)
             if idx.constraint:
                 steps.append(
-                    Step(
-                        sql=(
-                            f"ALTER TABLE {t.sql} ADD CONSTRAINT {ident(idx.constraint)} "
-                            f"UNIQUE USING INDEX {ident(tmp)}"
-                        ),
-                        description=f"restore UNIQUE constraint {idx.constraint} on the new index (no scan)",
-                        lock=Lock.ACCESS_EXCLUSIVE,
-                        guard=g.constraint_exists(t, idx.constraint),
-                        table=t,
+                    s.unique_using_index(
+                        t, idx.constraint, tmp,
+                        f"restore UNIQUE constraint {idx.constraint} on the new index (no scan)",
                     )
                 )
             else:

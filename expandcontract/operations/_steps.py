@@ -44,6 +44,42 @@ def fk_drop_locks(referenced: list[TableRef], table: TableRef) -> tuple[tuple[Ta
     return tuple((r, Lock.ACCESS_EXCLUSIVE) for r in dict.fromkeys(referenced) if r != table)
 
 
+def unique_using_index(table: TableRef, name: str, index: str, description: str) -> Step:
+    """ADD CONSTRAINT ... UNIQUE USING INDEX: a catalog change over a built unique index."""
+    return Step(
+        sql=f"ALTER TABLE {table.sql} ADD CONSTRAINT {ident(name)} UNIQUE USING INDEX {ident(index)}",
+        description=description,
+        lock=Lock.ACCESS_EXCLUSIVE,
+        guard=g.constraint_exists(table, name),
+        table=table,
+    )
+
+
+def foreign_key_not_valid(
+    table: TableRef, name: str, columns: list[str], target: TableRef, target_columns: list[str],
+    description: str, *, on_delete: str | None = None, on_update: str | None = None,
+) -> Step:
+    """ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID: new writes checked, existing rows not
+    scanned; SHARE ROW EXCLUSIVE on both tables."""
+    sql = (
+        f"ALTER TABLE {table.sql} ADD CONSTRAINT {ident(name)} FOREIGN KEY "
+        f"({', '.join(ident(c) for c in columns)}) "
+        f"REFERENCES {target.sql} ({', '.join(ident(c) for c in target_columns)})"
+    )
+    if on_delete:
+        sql += f" ON DELETE {on_delete.upper()}"
+    if on_update:
+        sql += f" ON UPDATE {on_update.upper()}"
+    return Step(
+        sql=sql + " NOT VALID",
+        description=description,
+        lock=Lock.SHARE_ROW_EXCLUSIVE,
+        guard=g.constraint_exists(table, name),
+        table=table,
+        also_locks=((target, Lock.SHARE_ROW_EXCLUSIVE),),
+    )
+
+
 def drop_constraint(
     table: TableRef, name: str, why: str = "", *, references: list[TableRef] | None = None
 ) -> Step:

@@ -129,34 +129,17 @@ class AddColumn(TableOperation):
         return steps
 
     def _fk_step(self) -> Step:
-        from . import _guards as g
-
         target = self.column.references
         assert target is not None
-        return Step(
-            sql=(
-                f"ALTER TABLE {self.ref.sql} ADD CONSTRAINT {ident(self.fk_name)} FOREIGN KEY "
-                f"({ident(self.col)}) REFERENCES {target.ref.sql} ({ident(target.column)}) NOT VALID"
-            ),
-            description=f"add foreign key {self.fk_name} NOT VALID (existing rows not scanned)",
-            lock=Lock.SHARE_ROW_EXCLUSIVE,
-            guard=g.constraint_exists(self.ref, self.fk_name),
-            table=self.ref,
-            also_locks=((target.ref, Lock.SHARE_ROW_EXCLUSIVE),),
+        return s.foreign_key_not_valid(
+            self.ref, self.fk_name, [self.col], target.ref, [target.column],
+            f"add foreign key {self.fk_name} NOT VALID (existing rows not scanned)",
         )
 
     def _unique_step(self) -> Step:
-        from . import _guards as g
-
-        return Step(
-            sql=(
-                f"ALTER TABLE {self.ref.sql} ADD CONSTRAINT {ident(self.key_name)} "
-                f"UNIQUE USING INDEX {ident(self.key_name)}"
-            ),
-            description=f"turn index {self.key_name} into a UNIQUE constraint (no scan)",
-            lock=Lock.ACCESS_EXCLUSIVE,
-            guard=g.constraint_exists(self.ref, self.key_name),
-            table=self.ref,
+        return s.unique_using_index(
+            self.ref, self.key_name, self.key_name,
+            f"turn index {self.key_name} into a UNIQUE constraint (no scan)",
         )
 
     def backfill(self, ctx: PlanContext) -> list[Backfill]:

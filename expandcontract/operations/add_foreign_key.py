@@ -10,8 +10,6 @@ from pydantic import Field, model_validator
 
 from ..errors import InputError
 from ..planning.steps import Lock, Step, TableRef
-from ..sqltext import ident
-from . import _guards as g
 from . import _steps as s
 from ._columns import ForeignKeyTargets, validate_referenced, validate_target
 from .base import PlanContext, TableOperation
@@ -50,26 +48,12 @@ class AddForeignKey(TableOperation):
             raise InputError(f"constraint {self.name!r} already exists on {self.ref.display!r}", where=self.origin)
 
     def expand(self, ctx: PlanContext) -> list[Step]:
-        target = self.references
-        sql = (
-            f"ALTER TABLE {self.ref.sql} ADD CONSTRAINT {ident(self.name)} FOREIGN KEY "
-            f"({', '.join(ident(c) for c in ctx.physical_columns(self.ref, self.columns, self.origin))}) "
-            f"REFERENCES {target.ref.sql} "
-            f"({', '.join(ident(c) for c in target.columns)})"
-        )
-        if self.on_delete:
-            sql += f" ON DELETE {self.on_delete.upper()}"
-        if self.on_update:
-            sql += f" ON UPDATE {self.on_update.upper()}"
-        sql += " NOT VALID"
         return [
-            Step(
-                sql=sql,
-                description=f"add foreign key {self.name} NOT VALID (new writes checked, no scan)",
-                lock=Lock.SHARE_ROW_EXCLUSIVE,
-                guard=g.constraint_exists(self.ref, self.name),
-                table=self.ref,
-                also_locks=((target.ref, Lock.SHARE_ROW_EXCLUSIVE),),
+            s.foreign_key_not_valid(
+                self.ref, self.name, ctx.physical_columns(self.ref, self.columns, self.origin),
+                self.references.ref, self.references.columns,
+                f"add foreign key {self.name} NOT VALID (new writes checked, no scan)",
+                on_delete=self.on_delete, on_update=self.on_update,
             )
         ]
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from ..errors import InputError
-from ..planning.steps import Lock, Step
-from ..sqltext import ident
-from . import _guards as g
+from ..planning.steps import Step
 from . import _steps as s
 from ._columns import validate_target
 from .base import PlanContext, TableOperation
@@ -36,15 +34,8 @@ class AddUnique(TableOperation):
                 self.ref, self.name, ctx.physical_columns(self.ref, self.columns, self.origin),
                 unique=True, index_schema=ctx.schema_of(self.ref),
             ),
-            Step(
-                sql=(
-                    f"ALTER TABLE {self.ref.sql} ADD CONSTRAINT {ident(self.name)} "
-                    f"UNIQUE USING INDEX {ident(self.name)}"
-                ),
-                description=f"make index {self.name} a UNIQUE constraint (no scan)",
-                lock=Lock.ACCESS_EXCLUSIVE,
-                guard=g.constraint_exists(self.ref, self.name),
-                table=self.ref,
+            s.unique_using_index(
+                self.ref, self.name, self.name, f"make index {self.name} a UNIQUE constraint (no scan)"
             ),
         ]
 
