@@ -204,3 +204,12 @@ def test_durations(text: str, seconds: float) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(InputError):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("reason", ["   ", "\t\n", "\u200b", " \u00a0\u200b\u2060 "])
+def test_force_with_blank_reason_is_bad_input(reason: str, ec_db) -> None:
+    """A reason with no visible character says nothing in the audit log: like no --reason."""
+    result = run_ec("contract", "no_such_migration", "--force", "--reason", reason, "--dsn", ec_db.dsn)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "ec: error: --force needs --reason TEXT (it is recorded in the audit log)"
+    assert result.stdout == ""

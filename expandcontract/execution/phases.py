@@ -121,9 +121,14 @@ def _contract_done(record: store.MigrationRecord) -> Outcome | None:
     return None
 
 
+def _says_something(reason: str | None) -> bool:
+    """A reason with a visible character: spaces and zero-width marks record nothing."""
+    return any(c.isprintable() and not c.isspace() for c in reason or "")
+
+
 def contract(dsn: str, name: str, options: ExecOptions, gate: ContractOptions,
              report: Reporter | None = None, show_evidence: EvidenceReport | None = None) -> Outcome:
-    if gate.force and not (gate.reason and gate.reason.strip()):
+    if gate.force and not _says_something(gate.reason):
         raise InputError("--force needs --reason TEXT (it is recorded in the audit log)")
     with connect(dsn, application_name="ec contract") as conn:
         # Checked before taking the lock (an answer even while another run holds it) and again
