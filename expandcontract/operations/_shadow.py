@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from ..planning.steps import Backfill, Lock, Step, TableRef
-from ..sqltext import bounded_name, ident, qualified
+from ..sqltext import bounded_name, ident, qualified, shown
 from . import _guards as g
 from . import _steps as s
 from . import _sync
@@ -72,8 +72,8 @@ class Shadow:
                 )
             if idx.expression or idx.predicate is not None:
                 self.notes.append(
-                    f"index {idx.name} (expression or partial) is not carried over to "
-                    f"{self.final}: recreate it with create_index"
+                    f"index {shown(idx.name)} (expression or partial) is not carried over to "
+                    f"{shown(self.final)}: recreate it with create_index"
                 )
             else:
                 tmp = self.index_tmp_name(idx)
@@ -88,7 +88,7 @@ class Shadow:
         self.fk_tables = referenced_tables(ctx, self.table, self.old)
         for con in facts.other_constraints:
             self.notes.append(
-                f"constraint {con} on {self.old} is not carried over to {self.final}: "
+                f"constraint {shown(con)} on {shown(self.old)} is not carried over to {shown(self.final)}: "
                 "recreate it with add_check / add_foreign_key"
             )
 
@@ -99,9 +99,9 @@ class Shadow:
     def expand(self) -> list[Step]:
         t = self.table
         steps = [s.add_column(t, self.new, f"{ident(self.new)} {self.new_type}",
-                              f"shadow of {self.old}, kept in sync")]
+                              f"shadow of {shown(self.old)}, kept in sync")]
         body = _sync.two_way_body(t, self.old, self.new, self.up, self.down)
-        steps += _sync.install_steps(t, self.sync_name, body, f"sync {self.old} <-> {self.new}")
+        steps += _sync.install_steps(t, self.sync_name, body, f"sync {shown(self.old)} <-> {shown(self.new)}")
         if self.not_null:
             steps.append(s.not_null_expand(t, self.new))
         for idx in self.indexes:
@@ -117,7 +117,7 @@ class Shadow:
         return [
             Backfill(
                 table=self.table, set=((self.new, self.up),),
-                description=f"copy {self.old} into {self.new} for existing rows",
+                description=f"copy {shown(self.old)} into {shown(self.new)} for existing rows",
             )
         ]
 
@@ -139,7 +139,7 @@ class Shadow:
                         f"ALTER TABLE {t.sql} RENAME COLUMN {ident(self.new)} TO {ident(self.old)}"
                     ),
                     description=(
-                        f"drop the old {self.old} and give {self.new} its name, in one "
+                        f"drop the old {shown(self.old)} and give {shown(self.new)} its name, in one "
                         "transaction (catalog only, no rewrite)"
                     ),
                     lock=Lock.ACCESS_EXCLUSIVE,
@@ -149,21 +149,21 @@ class Shadow:
                 )
             )
         else:
-            steps.append(s.drop_column(t, self.old, f"replaced by {self.new}", references=self.fk_tables))
+            steps.append(s.drop_column(t, self.old, f"replaced by {shown(self.new)}", references=self.fk_tables))
         for idx in self.indexes:
             tmp = self.index_tmp_name(idx)
             if idx.constraint:
                 steps.append(
                     s.unique_using_index(
                         t, idx.constraint, tmp,
-                        f"restore UNIQUE constraint {idx.constraint} on the new index (no scan)",
+                        f"restore UNIQUE constraint {shown(idx.constraint)} on the new index (no scan)",
                     )
                 )
             else:
                 steps.append(
                     Step(
                         sql=f"ALTER INDEX {qualified(idx.schema, tmp)} RENAME TO {ident(idx.name)}",
-                        description=f"give index {tmp} the old index's name {idx.name}",
+                        description=f"give index {shown(tmp)} the old index's name {shown(idx.name)}",
                         lock=Lock.SHARE_UPDATE_EXCLUSIVE,
                         guard=g.all_of(
                             g.relation_exists(idx.schema, idx.name), g.relation_absent(idx.schema, tmp)

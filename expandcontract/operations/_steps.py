@@ -4,7 +4,7 @@ validated CHECK, concurrent indexes. Each with its real lock and an exact guard.
 from __future__ import annotations
 
 from ..planning.steps import Lock, Step, TableRef
-from ..sqltext import bounded_name, ident, qualified
+from ..sqltext import bounded_name, ident, qualified, shown
 from . import _guards as g
 
 
@@ -16,7 +16,7 @@ def add_check_not_valid(table: TableRef, name: str, expr: str, *, done_if: str |
     guard = g.constraint_exists(table, name)
     return Step(
         sql=f"ALTER TABLE {table.sql} ADD CONSTRAINT {ident(name)} CHECK ({expr}) NOT VALID",
-        description=f"add CHECK {name} NOT VALID (new writes checked, existing rows not scanned)",
+        description=f"add CHECK {shown(name)} NOT VALID (new writes checked, existing rows not scanned)",
         lock=Lock.ACCESS_EXCLUSIVE,
         guard=g.any_of(guard, done_if) if done_if else guard,
         table=table,
@@ -30,7 +30,7 @@ def validate_constraint(
     guard = g.constraint_validated(table, name)
     return Step(
         sql=f"ALTER TABLE {table.sql} VALIDATE CONSTRAINT {ident(name)}",
-        description=f"validate {name} (scans the table; reads and writes continue)",
+        description=f"validate {shown(name)} (scans the table; reads and writes continue)",
         lock=Lock.SHARE_UPDATE_EXCLUSIVE,
         guard=g.any_of(guard, done_if) if done_if else guard,
         table=table,
@@ -85,7 +85,7 @@ def drop_constraint(
 ) -> Step:
     return Step(
         sql=f"ALTER TABLE {table.sql} DROP CONSTRAINT IF EXISTS {ident(name)}",
-        description=f"drop constraint {name}" + (f" ({why})" if why else ""),
+        description=f"drop constraint {shown(name)}" + (f" ({why})" if why else ""),
         lock=Lock.ACCESS_EXCLUSIVE,
         guard=g.constraint_absent(table, name),
         table=table,
@@ -109,7 +109,7 @@ def not_null_contract(table: TableRef, column: str) -> list[Step]:
         validate_constraint(table, name, done_if=is_nn),
         Step(
             sql=f"ALTER TABLE {table.sql} ALTER COLUMN {ident(column)} SET NOT NULL",
-            description=f"SET NOT NULL on {column} (no scan: proven by the validated check)",
+            description=f"SET NOT NULL on {shown(column)} (no scan: proven by the validated check)",
             lock=Lock.ACCESS_EXCLUSIVE,
             guard=is_nn,
             table=table,
@@ -132,7 +132,8 @@ def set_default(
     action = f"SET DEFAULT {expr}" if expr is not None else "DROP DEFAULT"
     return Step(
         sql=f"ALTER TABLE {table.sql} ALTER COLUMN {ident(column)} {action}",
-        description=(f"set default of {column}" if expr is not None else f"drop default of {column}")
+        description=(f"set default of {shown(column)}" if expr is not None
+                     else f"drop default of {shown(column)}")
         + " (catalog only, no rewrite)",
         lock=Lock.ACCESS_EXCLUSIVE,
         guard=(
@@ -160,7 +161,7 @@ def create_index(
         sql += f" WHERE {where}"
     return Step(
         sql=sql,
-        description=f"build {'unique ' if unique else ''}index {name} without blocking writes",
+        description=f"build {'unique ' if unique else ''}index {shown(name)} without blocking writes",
         lock=Lock.SHARE_UPDATE_EXCLUSIVE,
         transactional=False,
         guard=g.index_valid_on(table, name),
@@ -173,7 +174,7 @@ def create_index(
 def drop_index(table: TableRef | None, schema: str | None, name: str) -> Step:
     return Step(
         sql=f"DROP INDEX CONCURRENTLY IF EXISTS {qualified(schema, name)}",
-        description=f"drop index {name} without blocking reads or writes",
+        description=f"drop index {shown(name)} without blocking reads or writes",
         lock=Lock.SHARE_UPDATE_EXCLUSIVE,
         transactional=False,
         guard=g.relation_absent(schema, name),
@@ -187,7 +188,7 @@ def drop_column(
     """``references``: tables that foreign keys on the column point to (locked as well)."""
     return Step(
         sql=f"ALTER TABLE {table.sql} DROP COLUMN IF EXISTS {ident(column)}",
-        description=f"drop column {column}" + (f" ({why})" if why else "")
+        description=f"drop column {shown(column)}" + (f" ({why})" if why else "")
         + " (catalog only, no rewrite)",
         lock=Lock.ACCESS_EXCLUSIVE,
         guard=g.column_absent(table, column),
@@ -199,7 +200,7 @@ def drop_column(
 def add_column(table: TableRef, column: str, definition: str, why: str = "") -> Step:
     return Step(
         sql=f"ALTER TABLE {table.sql} ADD COLUMN IF NOT EXISTS {definition}",
-        description=f"add column {column}" + (f" ({why})" if why else "")
+        description=f"add column {shown(column)}" + (f" ({why})" if why else "")
         + " (catalog only, no rewrite)",
         lock=Lock.ACCESS_EXCLUSIVE,
         guard=g.column_exists(table, column),

@@ -21,7 +21,7 @@ import hashlib
 import json
 
 from ..planning.steps import Lock, Step, TableRef
-from ..sqltext import bounded_name, ident, qualified
+from ..sqltext import bounded_name, ident, qualified, shown
 from . import _guards as g
 from ._columns import DOLLAR_TAG
 
@@ -109,7 +109,7 @@ def install_steps(table: TableRef, name: str, body: str, what: str) -> list[Step
     return [
         Step(
             sql=function_sql(table.schema, name, body),
-            description=f"create trigger function {name} ({what})",
+            description=f"create trigger function {shown(name)} ({what})",
             lock=Lock.NONE,
             guard=g.function_exists(table.schema, name),
             table=table,
@@ -119,7 +119,7 @@ def install_steps(table: TableRef, name: str, body: str, what: str) -> list[Step
                 f"CREATE TRIGGER {ident(name)} BEFORE INSERT OR UPDATE ON {table.sql} "
                 f"FOR EACH ROW EXECUTE FUNCTION {fn}()"
             ),
-            description=f"install trigger {name} on {table.display} ({what})",
+            description=f"install trigger {shown(name)} on {table.shown} ({what})",
             lock=Lock.SHARE_ROW_EXCLUSIVE,
             guard=g.trigger_exists(table, name),
             table=table,
@@ -132,14 +132,14 @@ def remove_steps(table: TableRef, name: str) -> list[Step]:
     return [
         Step(
             sql=f"DROP TRIGGER IF EXISTS {ident(name)} ON {table.sql}",
-            description=f"drop trigger {name} on {table.display}",
+            description=f"drop trigger {shown(name)} on {table.shown}",
             lock=Lock.ACCESS_EXCLUSIVE,
             guard=g.trigger_absent(table, name),
             table=table,
         ),
         Step(
             sql=f"DROP FUNCTION IF EXISTS {qualified(table.schema, name)}()",
-            description=f"drop trigger function {name}",
+            description=f"drop trigger function {shown(name)}",
             lock=Lock.NONE,
             guard=g.function_absent(table.schema, name),
             table=table,

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from ..errors import InputError
 from ..planning.steps import Step
+from ..sqltext import shown
 from . import _steps as s
 from ._columns import check_sql_text
 from .base import PlanContext, TableOperation
@@ -25,7 +26,7 @@ class AddCheck(TableOperation):
         return check_sql_text(value)
 
     def summary(self) -> str:
-        return f"add CHECK {self.name} ({self.check}) to {self.ref.display}"
+        return f"add CHECK {shown(self.name)} ({self.check}) to {self.ref.shown}"
 
     def validate_live(self, ctx: PlanContext) -> None:
         info = ctx.table_info(self.ref, self.origin)

@@ -11,7 +11,7 @@ from pydantic import field_validator
 
 from ..errors import InputError
 from ..planning.steps import Backfill, Lock, Requirement, RequirementKind, Step, TableRef
-from ..sqltext import bounded_name, ident
+from ..sqltext import bounded_name, ident, shown
 from . import _steps as s
 from . import _sync
 from ._columns import (
@@ -75,7 +75,7 @@ class AddColumn(TableOperation):
     def summary(self) -> str:
         c = self.column
         extra = "" if c.nullable else " NOT NULL"
-        return f"add column {c.name} {c.type}{extra} to {self.ref.display}"
+        return f"add column {shown(c.name)} {c.type}{extra} to {self.ref.shown}"
 
     def validate_live(self, ctx: PlanContext) -> None:
         where = self.origin
@@ -114,7 +114,7 @@ class AddColumn(TableOperation):
             steps.append(s.set_default(ref, c.name, c.default))
         if self.up is not None:
             body = _sync.fill_body(ref, c.name, self.up, skip_side="new" if c.nullable else None)
-            steps += _sync.install_steps(ref, self.fill_name, body, f"fill {c.name} from up")
+            steps += _sync.install_steps(ref, self.fill_name, body, f"fill {shown(c.name)} from up")
         if not c.nullable and not self._fast_default():
             steps.append(s.not_null_expand(ref, c.name))
         if c.check is not None:
@@ -133,13 +133,13 @@ class AddColumn(TableOperation):
         assert target is not None
         return s.foreign_key_not_valid(
             self.ref, self.fk_name, [self.col], target.ref, [target.column],
-            f"add foreign key {self.fk_name} NOT VALID (existing rows not scanned)",
+            f"add foreign key {shown(self.fk_name)} NOT VALID (existing rows not scanned)",
         )
 
     def _unique_step(self) -> Step:
         return s.unique_using_index(
             self.ref, self.key_name, self.key_name,
-            f"turn index {self.key_name} into a UNIQUE constraint (no scan)",
+            f"turn index {shown(self.key_name)} into a UNIQUE constraint (no scan)",
         )
 
     def backfill(self, ctx: PlanContext) -> list[Backfill]:
@@ -150,7 +150,7 @@ class AddColumn(TableOperation):
             Backfill(
                 table=self.ref,
                 set=((self.col, expr),),
-                description=f"fill {self.col} of existing rows",
+                description=f"fill {shown(self.col)} of existing rows",
                 predicate=f"{ident(self.col)} IS NULL",
             )
         ]
@@ -191,7 +191,7 @@ class AddColumn(TableOperation):
         return [
             Requirement(
                 RequirementKind.WRITES, self.ref, self.col,
-                f"contract drops the trigger that fills {self.col} from up for app versions "
+                f"contract drops the trigger that fills {shown(self.col)} from up for app versions "
                 "that do not write it",
             )
         ]

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from ..errors import InputError
 from ..planning.steps import Lock, Step, TableRef
+from ..sqltext import shown
 from . import _steps as s
 from ._columns import ForeignKeyTargets, validate_referenced, validate_target
 from .base import PlanContext, TableOperation
@@ -36,8 +37,8 @@ class AddForeignKey(TableOperation):
 
     def summary(self) -> str:
         return (
-            f"add foreign key {self.name} on {self.ref.display} ({', '.join(self.columns)}) -> "
-            f"{self.references.ref.display} ({', '.join(self.references.columns)})"
+            f"add foreign key {shown(self.name)} on {self.ref.shown} ({', '.join(map(shown, self.columns))}) -> "
+            f"{self.references.ref.shown} ({', '.join(map(shown, self.references.columns))})"
         )
 
     def validate_live(self, ctx: PlanContext) -> None:
@@ -52,7 +53,7 @@ class AddForeignKey(TableOperation):
             s.foreign_key_not_valid(
                 self.ref, self.name, ctx.physical_columns(self.ref, self.columns, self.origin),
                 self.references.ref, self.references.columns,
-                f"add foreign key {self.name} NOT VALID (new writes checked, no scan)",
+                f"add foreign key {shown(self.name)} NOT VALID (new writes checked, no scan)",
                 on_delete=self.on_delete, on_update=self.on_update,
             )
         ]

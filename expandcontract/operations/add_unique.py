@@ -8,6 +8,7 @@ from pydantic import Field
 
 from ..errors import InputError
 from ..planning.steps import Step
+from ..sqltext import shown
 from . import _steps as s
 from ._columns import validate_target
 from .base import PlanContext, TableOperation
@@ -20,7 +21,7 @@ class AddUnique(TableOperation):
     columns: list[str] = Field(min_length=1)
 
     def summary(self) -> str:
-        return f"add UNIQUE {self.name} on {self.ref.display} ({', '.join(self.columns)})"
+        return f"add UNIQUE {shown(self.name)} on {self.ref.shown} ({', '.join(map(shown, self.columns))})"
 
     def validate_live(self, ctx: PlanContext) -> None:
         validate_target(ctx, self.ref, self.columns, self.origin)
@@ -35,7 +36,7 @@ class AddUnique(TableOperation):
                 unique=True, index_schema=ctx.schema_of(self.ref),
             ),
             s.unique_using_index(
-                self.ref, self.name, self.name, f"make index {self.name} a UNIQUE constraint (no scan)"
+                self.ref, self.name, self.name, f"make index {shown(self.name)} a UNIQUE constraint (no scan)"
             ),
         ]
 

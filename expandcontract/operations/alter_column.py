@@ -17,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..errors import InputError
 from ..planning.steps import Backfill, Lock, Requirement, RequirementKind, Step
-from ..sqltext import bounded_name, ident, literal
+from ..sqltext import bounded_name, ident, literal, shown
 from . import _guards as g
 from . import _steps as s
 from . import _sync
@@ -81,7 +81,7 @@ class AlterColumn(TableOperation):
             parts.append(f"default {self.default}")
         if self.drop_default:
             parts.append("no default")
-        return f"alter column {self.column} of {self.ref.display}: {', '.join(parts)}"
+        return f"alter column {shown(self.column)} of {self.ref.shown}: {', '.join(parts)}"
 
     def validate_live(self, ctx: PlanContext) -> None:
         info = ctx.column_info(self.ref, self.column, self.origin)
@@ -147,7 +147,7 @@ class AlterColumn(TableOperation):
     def _drop_not_null_step(self) -> Step:
         return Step(
             sql=f"ALTER TABLE {self.ref.sql} ALTER COLUMN {ident(self.column)} DROP NOT NULL",
-            description=f"drop NOT NULL on {self.column} (catalog only)",
+            description=f"drop NOT NULL on {shown(self.column)} (catalog only)",
             lock=Lock.ACCESS_EXCLUSIVE,
             guard=g.column_nullable(self.ref, self.column),
             table=self.ref,
@@ -165,7 +165,7 @@ class AlterColumn(TableOperation):
         if self._fills():
             assert self.up is not None
             body = _sync.fill_body(self.ref, self.column, self.up, skip_side=None)
-            steps += _sync.install_steps(self.ref, self.fill_name, body, f"fill NULL {self.column} from up")
+            steps += _sync.install_steps(self.ref, self.fill_name, body, f"fill NULL {shown(self.column)} from up")
         if self.nullable is False:
             steps.append(s.not_null_expand(self.ref, self.column))
         elif self.nullable is True:
@@ -187,7 +187,7 @@ class AlterColumn(TableOperation):
             return [
                 Backfill(
                     table=self.ref, set=((self.column, self.up),),
-                    description=f"fill NULL {self.column} from up",
+                    description=f"fill NULL {shown(self.column)} from up",
                     predicate=f"{ident(self.column)} IS NULL",
                 )
             ]
@@ -228,7 +228,7 @@ class AlterColumn(TableOperation):
                             f"ALTER TABLE {self.ref.sql} ALTER COLUMN {ident(self.column)} "
                             f"SET DEFAULT {info.default}"
                         ),
-                        description=f"restore the previous default of {self.column}",
+                        description=f"restore the previous default of {shown(self.column)}",
                         lock=Lock.ACCESS_EXCLUSIVE,
                         guard=(
                             "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attrdef d JOIN "
@@ -247,7 +247,7 @@ class AlterColumn(TableOperation):
             reqs.append(
                 Requirement(
                     RequirementKind.NOT_REFERENCED, self.ref, self.shadow_name,
-                    f"contract renames the shadow column to {self.column}",
+                    f"contract renames the shadow column to {shown(self.column)}",
                 )
             )
         if self.nullable is False:
@@ -264,14 +264,14 @@ class AlterColumn(TableOperation):
         sh = self.shadow(ctx)
         if sh is not None:
             out.append(
-                f"during the transition the new type lives in {self.shadow_name}, kept equal to "
-                f"{self.column}; app versions may write either; at contract it takes the name "
-                f"{self.column}"
+                f"during the transition the new type lives in {shown(self.shadow_name)}, kept equal "
+                f"to {shown(self.column)}; app versions may write either; at contract it takes the "
+                f"name {shown(self.column)}"
             )
             out += sh.notes
         if self.nullable is False and self.type is None and self.up is None:
             out.append(
-                f"from expand on, an update of a row whose {self.column} is NULL fails the check; "
+                f"from expand on, an update of a row whose {shown(self.column)} is NULL fails the check; "
                 "give up to fill such rows (backfill and trigger)"
             )
         if self.default is not None and self.type is None and ctx.catalog is None:

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from ..errors import InputError
 from ..planning.steps import Lock, Step
-from ..sqltext import ident, literal, qualified
+from ..sqltext import ident, literal, qualified, shown
 from . import _guards as g
 from ._columns import check_sql_text
 from .base import PlanContext, TableOperation
@@ -31,7 +31,7 @@ class CreateIndex(TableOperation):
 
     def summary(self) -> str:
         kind = "unique index" if self.unique else "index"
-        return f"create {kind} {self.name} on {self.ref.display} ({', '.join(self.columns)})"
+        return f"create {kind} {shown(self.name)} on {self.ref.shown} ({', '.join(map(shown, self.columns))})"
 
     def validate_live(self, ctx: PlanContext) -> None:
         for column in [*self.columns, *self.include]:
@@ -69,7 +69,7 @@ class CreateIndex(TableOperation):
         return [
             Step(
                 sql=self.create_sql(ctx),
-                description=f"build index {self.name} without blocking writes",
+                description=f"build index {shown(self.name)} without blocking writes",
                 lock=Lock.SHARE_UPDATE_EXCLUSIVE,
                 transactional=False,
                 guard=self.index_exists_guard(),
@@ -99,7 +99,7 @@ class CreateIndex(TableOperation):
         return [
             Step(
                 sql=f"DROP INDEX CONCURRENTLY IF EXISTS {name}",
-                description=f"drop index {self.name}",
+                description=f"drop index {shown(self.name)}",
                 lock=Lock.SHARE_UPDATE_EXCLUSIVE,
                 transactional=False,
                 guard=f"SELECT to_regclass({literal(name)}) IS NULL",

@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 
 from ..errors import InputError
 from ..planning.steps import Lock, Step, TableRef
-from ..sqltext import ident
+from ..sqltext import ident, shown
 from . import _guards as g
 from . import _steps as s
 from ._columns import TableColumnDef, validate_referenced, validate_type
@@ -37,7 +37,7 @@ class CreateTable(TableOperation):
         return self
 
     def summary(self) -> str:
-        return f"create table {self.ref.display} ({', '.join(c.name for c in self.columns)})"
+        return f"create table {self.ref.shown} ({', '.join(shown(c.name) for c in self.columns)})"
 
     def _referenced(self) -> list[TableRef]:
         return [c.references.ref for c in self.columns if c.references is not None]
@@ -72,7 +72,7 @@ class CreateTable(TableOperation):
         return [
             Step(
                 sql=self.create_sql(),
-                description=f"create table {self.ref.display}",
+                description=f"create table {self.ref.shown}",
                 lock=Lock.ACCESS_EXCLUSIVE,
                 guard=g.relation_kind(self.ref, "rp"),
                 table=self.ref,
@@ -84,7 +84,7 @@ class CreateTable(TableOperation):
         return [
             Step(
                 sql=f"DROP TABLE IF EXISTS {self.ref.sql}",
-                description=f"drop table {self.ref.display} (created by expand; rows written since are lost)",
+                description=f"drop table {self.ref.shown} (created by expand; rows written since are lost)",
                 lock=Lock.ACCESS_EXCLUSIVE,
                 guard=f"SELECT {self.ref.regclass} IS NULL",
                 table=self.ref,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from ..planning.steps import Lock, Requirement, RequirementKind, Step
-from ..sqltext import ident
+from ..sqltext import ident, shown
 from . import _guards as g
 from . import _steps as s
 from . import _sync
@@ -31,7 +31,7 @@ class DropColumn(TableOperation):
         return _sync.object_name("fill", self.ref, self.column)
 
     def summary(self) -> str:
-        return f"drop column {self.column} from {self.ref.display}"
+        return f"drop column {shown(self.column)} from {self.ref.shown}"
 
     def validate_live(self, ctx: PlanContext) -> None:
         ctx.column_info(self.ref, self.column, self.origin)
@@ -51,13 +51,13 @@ class DropColumn(TableOperation):
     def expand(self, ctx: PlanContext) -> list[Step]:
         if self.down is not None:
             body = _sync.fill_body(self.ref, self.column, self.down, skip_side="old")
-            return _sync.install_steps(self.ref, self.fill_name, body, f"fill {self.column} from down")
+            return _sync.install_steps(self.ref, self.fill_name, body, f"fill {shown(self.column)} from down")
         if self._drops_not_null(ctx):
             return [
                 Step(
                     sql=f"ALTER TABLE {self.ref.sql} ALTER COLUMN {ident(self.column)} DROP NOT NULL",
                     description=(
-                        f"drop NOT NULL on {self.column} so versions that no longer write it "
+                        f"drop NOT NULL on {shown(self.column)} so versions that no longer write it "
                         "can insert (catalog only)"
                     ),
                     lock=Lock.ACCESS_EXCLUSIVE,
@@ -87,19 +87,19 @@ class DropColumn(TableOperation):
         return [
             Requirement(
                 RequirementKind.NOT_REFERENCED, self.ref, self.column,
-                f"contract drops {self.column}",
+                f"contract drops {shown(self.column)}",
             )
         ]
 
     def notes(self, ctx: PlanContext) -> list[str]:
         if self.down is None and self._not_null(ctx) is None:
             return [
-                f"planned without a database: if {self.column} is NOT NULL, the plan made with "
+                f"planned without a database: if {shown(self.column)} is NOT NULL, the plan made with "
                 "--dsn (the one expand runs) also drops NOT NULL in expand, since no down is given"
             ]
         if self._drops_not_null(ctx):
             return [
-                f"{self.column} is NOT NULL and has no down: expand drops NOT NULL so versions "
+                f"{shown(self.column)} is NOT NULL and has no down: expand drops NOT NULL so versions "
                 "that no longer write it can insert; rollback restores it (validated check, then SET NOT NULL without a scan)"
             ]
         return []

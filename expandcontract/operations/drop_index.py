@@ -9,7 +9,7 @@ from pydantic import Field
 
 from ..errors import InputError
 from ..planning.steps import Step, TableRef
-from ..sqltext import literal, qualified
+from ..sqltext import literal, qualified, shown
 from . import _steps as s
 from .base import Operation, PlanContext
 
@@ -26,7 +26,7 @@ class DropIndex(Operation):
         return TableRef(self.table, self.schema_) if self.table else None
 
     def summary(self) -> str:
-        return f"drop index {self.name}" + (f" on {self.table}" if self.table else "")
+        return f"drop index {shown(self.name)}" + (f" on {self.table_ref.shown}" if self.table_ref else "")
 
     def validate_live(self, ctx: PlanContext) -> None:
         if ctx.catalog is None:

@@ -13,7 +13,7 @@ class DropTable(TableOperation):
     type_name = "drop_table"
 
     def summary(self) -> str:
-        return f"drop table {self.ref.display}"
+        return f"drop table {self.ref.shown}"
 
     def validate_live(self, ctx: PlanContext) -> None:
         ctx.table_info(self.ref, self.origin)
@@ -22,7 +22,7 @@ class DropTable(TableOperation):
         return [
             Step(
                 sql=f"DROP TABLE IF EXISTS {self.ref.sql}",
-                description=f"drop table {self.ref.display}",
+                description=f"drop table {self.ref.shown}",
                 lock=Lock.ACCESS_EXCLUSIVE,
                 guard=f"SELECT {self.ref.regclass} IS NULL",
                 table=self.ref,
@@ -34,7 +34,7 @@ class DropTable(TableOperation):
         return [
             Requirement(
                 RequirementKind.TABLE_NOT_REFERENCED, self.ref, None,
-                f"contract drops table {self.ref.display}",
+                f"contract drops table {self.ref.shown}",
             )
         ]
 

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ..errors import InputError
 from ..planning.steps import Backfill, Requirement, RequirementKind, Step
-from ..sqltext import ident
+from ..sqltext import ident, shown
 from ._shadow import Shadow
 from .base import PlanContext, Replaced, TableOperation
 
@@ -23,7 +23,7 @@ class RenameColumn(TableOperation):
     to: str = Field(min_length=1)
 
     def summary(self) -> str:
-        return f"rename column {self.column} of {self.ref.display} to {self.to}"
+        return f"rename column {shown(self.column)} of {self.ref.shown} to {shown(self.to)}"
 
     def validate_live(self, ctx: PlanContext) -> None:
         if self.column == self.to:
@@ -72,13 +72,13 @@ class RenameColumn(TableOperation):
         return [
             Requirement(
                 RequirementKind.NOT_REFERENCED, self.ref, self.column,
-                f"contract drops {self.column}; every version must use {self.to}",
+                f"contract drops {shown(self.column)}; every version must use {shown(self.to)}",
             )
         ]
 
     def notes(self, ctx: PlanContext) -> list[str]:
         return [
-            f"during the transition both {self.column} and {self.to} exist and stay equal; "
+            f"during the transition both {shown(self.column)} and {shown(self.to)} exist and stay equal; "
             "set expandcontract.side in the app's session to make the sync exact",
             *self.shadow(ctx).notes,
         ]

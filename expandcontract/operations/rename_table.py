@@ -13,7 +13,7 @@ from pydantic import Field
 
 from ..errors import InputError
 from ..planning.steps import Lock, Requirement, RequirementKind, Step, TableRef
-from ..sqltext import ident
+from ..sqltext import ident, shown
 from . import _guards as g
 from .base import PlanContext, TableOperation
 
@@ -28,7 +28,7 @@ class RenameTable(TableOperation):
         return TableRef(self.to, self.schema_)
 
     def summary(self) -> str:
-        return f"rename table {self.ref.display} to {self.to}"
+        return f"rename table {self.ref.shown} to {shown(self.to)}"
 
     def validate_live(self, ctx: PlanContext) -> None:
         if self.to == self.table:
@@ -50,7 +50,7 @@ class RenameTable(TableOperation):
                     f"CREATE VIEW {self.ref.sql} AS SELECT * FROM {self.new_ref.sql}"
                 ),
                 description=(
-                    f"rename {self.ref.display} to {self.to} and leave an updatable view under the "
+                    f"rename {self.ref.shown} to {shown(self.to)} and leave an updatable view under the "
                     "old name, in one transaction (catalog only)"
                 ),
                 lock=Lock.ACCESS_EXCLUSIVE,
@@ -63,7 +63,7 @@ class RenameTable(TableOperation):
         return [
             Step(
                 sql=f"DROP VIEW IF EXISTS {self.ref.sql}",
-                description=f"drop the compatibility view {self.ref.display}",
+                description=f"drop the compatibility view {self.ref.shown}",
                 lock=Lock.ACCESS_EXCLUSIVE,
                 guard=f"SELECT {self.ref.regclass} IS NULL",
                 table=self.ref,
@@ -77,7 +77,7 @@ class RenameTable(TableOperation):
                     f"DROP VIEW IF EXISTS {self.ref.sql};\n"
                     f"ALTER TABLE {self.new_ref.sql} RENAME TO {ident(self.table)}"
                 ),
-                description=f"drop the view and give the table back its name {self.table}",
+                description=f"drop the view and give the table back its name {shown(self.table)}",
                 lock=Lock.ACCESS_EXCLUSIVE,
                 guard=g.all_of(g.relation_kind(self.ref, "rp"), f"SELECT {self.new_ref.regclass} IS NULL"),
                 table=self.new_ref,
@@ -88,7 +88,7 @@ class RenameTable(TableOperation):
         return [
             Requirement(
                 RequirementKind.TABLE_NOT_REFERENCED, self.ref, None,
-                f"contract drops the view {self.ref.display}; every version must use {self.to}",
+                f"contract drops the view {self.ref.shown}; every version must use {shown(self.to)}",
             )
         ]
 
@@ -97,6 +97,6 @@ class RenameTable(TableOperation):
 
     def notes(self, ctx: PlanContext) -> list[str]:
         return [
-            f"old versions use the view {self.ref.display}: it shows the columns the table has at "
+            f"old versions use the view {self.ref.shown}: it shows the columns the table has at "
             "expand time; INSERT/UPDATE/DELETE pass through to the table (defaults apply)"
         ]

@@ -43,7 +43,7 @@ def _step_lines(console: Console, plan: Plan, number: int, step: Step) -> None:
     )
     console.print(
         f"      lock: [{style}]{step.lock.value}[/{style}]"
-        + "".join(f", {lk.value} on {escape(t.display)}" for t, lk in step.also_locks)
+        + "".join(f", {lk.value} on {escape(t.shown)}" for t, lk in step.also_locks)
         + f"  ·  {tx}",
         highlight=False,
     )

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
 
-from ..sqltext import ident, literal
+from ..sqltext import ident, literal, shown
 
 
 class Phase(str, Enum):
@@ -56,6 +56,11 @@ class TableRef:
     @property
     def display(self) -> str:
         return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    @property
+    def shown(self) -> str:
+        """For plan text: quoted only where needed (quote_ident), so names read unambiguously."""
+        return shown(self.schema, self.name) if self.schema else shown(self.name)
 
     def column(self, name: str) -> str:
         return f"{self.sql}.{ident(name)}"
@@ -148,7 +153,7 @@ class Requirement:
     reason: str
 
     def describe(self) -> str:
-        target = f"{self.table.display}.{self.column}" if self.column else self.table.display
+        target = f"{self.table.shown}.{shown(self.column)}" if self.column else self.table.shown
         if self.kind is RequirementKind.NOT_REFERENCED:
             return f"no live app version references {target}"
         if self.kind is RequirementKind.WRITES:
