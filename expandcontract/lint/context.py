@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .locks import ACCESS_EXCLUSIVE
@@ -28,6 +29,46 @@ class SchemaModel:
 
 
 @dataclass
+class Setting:
+    """Whether one timeout is on, scoped as PostgreSQL scopes it: a SET inside a transaction
+    lasts for the session only once that transaction commits (ROLLBACK, or ROLLBACK TO an
+    earlier savepoint, undoes it); SET LOCAL lasts until the transaction ends either way."""
+
+    session: bool = False
+    pending: bool | None = None  # plain SET in the open transaction
+    local: bool | None = None  # SET LOCAL in the open transaction
+
+    @property
+    def on(self) -> bool:
+        if self.local is not None:
+            return self.local
+        return self.session if self.pending is None else self.pending
+
+    def set(self, on: bool, *, local: bool, in_transaction: bool) -> None:
+        if not in_transaction:
+            if not local:  # SET LOCAL outside a transaction does nothing
+                self.session = on
+        elif local:
+            self.local = on
+        else:
+            self.pending, self.local = on, None
+
+    def end(self, *, commit: bool) -> None:
+        if commit and self.pending is not None:
+            self.session = self.pending
+        self.pending = self.local = None
+
+
+_TIMEOUTS = ("lock_timeout", "statement_timeout")
+# A timeout of zero (any unit) is off; so are DEFAULT and RESET.
+_ZERO = re.compile(r"\s*[+]?0*(\.0*)?\s*(us|ms|s|min|h|d)?\s*", re.IGNORECASE)
+
+
+def _is_on(value: object) -> bool:
+    return value is not None and not _ZERO.fullmatch(str(value))
+
+
+@dataclass
 class FileContext:
     pg_version: int
     phase: str | None
@@ -37,10 +78,9 @@ class FileContext:
     tx_id: int = 0
     created_tables: set[str] = field(default_factory=set)
     created_indexes: dict[str, str | None] = field(default_factory=dict)
-    lock_timeout: bool = False
-    lock_timeout_local: bool = False
-    statement_timeout: bool = False
-    statement_timeout_local: bool = False
+    timeouts: dict[str, Setting] = field(default_factory=lambda: {n: Setting() for n in _TIMEOUTS})
+    # Open savepoints, oldest first, with the timeouts' (pending, local) at each.
+    savepoints: list[tuple[str, dict[str, tuple[bool | None, bool | None]]]] = field(default_factory=list)
     # First statement of the current transaction that took ACCESS EXCLUSIVE on an old table.
     access_exclusive: Statement | None = None
     access_exclusive_reported: bool = False
@@ -66,18 +106,19 @@ class FileContext:
 
     @property
     def has_lock_timeout(self) -> bool:
-        return self.lock_timeout or self.lock_timeout_local
+        return self.timeouts["lock_timeout"].on
 
     @property
     def has_statement_timeout(self) -> bool:
-        return self.statement_timeout or self.statement_timeout_local
+        return self.timeouts["statement_timeout"].on
 
     # -- updates after each statement -------------------------------------------------------
 
-    def _end_transaction(self) -> None:
+    def _end_transaction(self, *, commit: bool = True) -> None:
         self.tx_id += 1
-        self.lock_timeout_local = False
-        self.statement_timeout_local = False
+        for setting in self.timeouts.values():
+            setting.end(commit=commit)
+        self.savepoints.clear()
         self.access_exclusive = None
         self.access_exclusive_reported = False
         self.access_exclusive_tables.clear()
@@ -93,11 +134,16 @@ class FileContext:
                 self.explicit_transaction = True
             elif k in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_COMMIT_PREPARED",
                        "TRANS_STMT_PREPARE", "TRANS_STMT_ROLLBACK_PREPARED"):
-                self.explicit_transaction = False
-                self._end_transaction()
+                # PREPARE TRANSACTION keeps settings as COMMIT does; AND CHAIN opens the next.
+                self.explicit_transaction = bool(node.get("chain")) and self.explicit_transaction
+                self._end_transaction(commit=k != "TRANS_STMT_ROLLBACK")
+            else:
+                self._savepoint(k, str(node.get("savepoint_name") or ""))
             return
         if kind == "VariableSetStmt":
             self._set_variable(node)
+        elif kind == "DiscardStmt" and node.get("target") == "DISCARD_ALL":
+            self._reset_all()
         elif kind == "SelectStmt":
             self._set_config(node)
         self._track_objects(kind, node)
@@ -111,24 +157,36 @@ class FileContext:
         if not self.in_transaction:
             self._end_transaction()  # autocommit: every statement is its own transaction
 
+    def _savepoint(self, kind: str, name: str) -> None:
+        """SAVEPOINT remembers the timeouts; ROLLBACK TO restores them (the savepoint stays);
+        RELEASE forgets it and the ones after it."""
+        names = [n for n, _ in self.savepoints]
+        if kind == "TRANS_STMT_SAVEPOINT":
+            state = {n: (s.pending, s.local) for n, s in self.timeouts.items()}
+            self.savepoints.append((name, state))
+        elif kind in ("TRANS_STMT_ROLLBACK_TO", "TRANS_STMT_RELEASE") and name in names:
+            at = len(names) - 1 - names[::-1].index(name)
+            if kind == "TRANS_STMT_RELEASE":
+                del self.savepoints[at:]
+                return
+            del self.savepoints[at + 1:]
+            for n, (pending, local) in self.savepoints[at][1].items():
+                self.timeouts[n].pending, self.timeouts[n].local = pending, local
+
     def _timeout(self, name: str, value: object, local: bool) -> None:
-        on = value not in (None, 0, "0", "", "0s", "0ms")
-        if name == "lock_timeout":
-            if local:
-                self.lock_timeout_local = on
-            else:
-                self.lock_timeout = on
-                self.lock_timeout_local = False
-        elif name == "statement_timeout":
-            if local:
-                self.statement_timeout_local = on
-            else:
-                self.statement_timeout = on
-                self.statement_timeout_local = False
+        if name in self.timeouts:
+            self.timeouts[name].set(_is_on(value), local=local, in_transaction=self.in_transaction)
+
+    def _reset_all(self) -> None:
+        for name in _TIMEOUTS:
+            self._timeout(name, None, False)
 
     def _set_variable(self, node: Node) -> None:
         name = node.get("name")
-        if name not in ("lock_timeout", "statement_timeout"):
+        if node.get("kind") == "VAR_RESET_ALL":
+            self._reset_all()
+            return
+        if name not in _TIMEOUTS:
             return
         if node.get("kind") == "VAR_SET_VALUE":
             args = node.get("args") or []

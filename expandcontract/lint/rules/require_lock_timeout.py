@@ -3,6 +3,10 @@ while it waits every other query on the table queues behind it: an outage from a
 
 Reported once per file, at the first such statement; SET [LOCAL] lock_timeout or
 set_config('lock_timeout', ...) earlier in the file (and still in effect) satisfies it.
+"Still in effect" follows PostgreSQL: a SET inside a transaction that is rolled back (or
+rolled back to an earlier savepoint) is undone, SET LOCAL ends with its transaction, and
+RESET lock_timeout, RESET ALL, DISCARD ALL, SET lock_timeout = 0 and SET lock_timeout TO
+DEFAULT turn it off again.
 """
 
 from __future__ import annotations
