@@ -209,10 +209,13 @@ class FileContext:
                     self._timeout(name, const_value(args[1]), bool(const_value(args[2])))
 
     def _track_objects(self, kind: str, node: Node) -> None:
+        # IF NOT EXISTS does nothing when the object is already there (an old table with all
+        # its rows), so it never makes a table or index count as new.
         if kind == "CreateStmt":
             table = rel_name(node.get("relation"))
             if table:
-                self.created_tables.add(table)
+                if not node.get("if_not_exists"):
+                    self.created_tables.add(table)
                 cols: dict[str, TypeSig] = {}
                 for elt in node.get("tableElts") or ():
                     cd = elt.get("ColumnDef")
@@ -222,10 +225,10 @@ class FileContext:
         elif kind == "CreateTableAsStmt":
             into = node.get("into", {}).get("IntoClause", node.get("into", {}))
             table = rel_name(into.get("rel"))
-            if table:
+            if table and not node.get("if_not_exists"):
                 self.created_tables.add(table)
         elif kind == "IndexStmt":
-            if node.get("idxname"):
+            if node.get("idxname") and not node.get("if_not_exists"):
                 self.created_indexes[node["idxname"]] = rel_name(node.get("relation"))
         elif kind == "AlterTableStmt":
             self._track_alter(node)

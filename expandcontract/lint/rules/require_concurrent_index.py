@@ -1,4 +1,9 @@
-"""CREATE INDEX without CONCURRENTLY blocks writes to the table for the whole build."""
+"""CREATE INDEX without CONCURRENTLY blocks writes to the table for the whole build.
+
+A table created earlier in the file is exempt (empty, invisible to other sessions), but not
+one created with CREATE TABLE IF NOT EXISTS: that statement does nothing when the table is
+already there, possibly with millions of rows, so the index build would block its writes.
+"""
 
 from __future__ import annotations
 

@@ -13,3 +13,11 @@ def test_fires() -> None:
 
 def test_near_miss_does_not_fire() -> None:
     assert findings('DROP INDEX CONCURRENTLY orders_customer_idx;', RULE) == []
+
+
+def test_index_created_if_not_exists_may_be_an_old_one() -> None:
+    """CREATE INDEX IF NOT EXISTS skips when the name is taken, possibly by an old index."""
+    new = "CREATE TABLE t (a int);\nCREATE INDEX i ON t (a);\nDROP INDEX i;"
+    assert findings(new, RULE) == []
+    maybe_old = "CREATE TABLE t (a int);\nCREATE INDEX IF NOT EXISTS i ON t (a);\nDROP INDEX i;"
+    assert [h.line for h in findings(maybe_old, RULE)] == [3]
