@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -277,3 +278,42 @@ def test_expand_then_backfill_then_evidence_end_to_end(ec_db, tmp_path):
     backfill_gate = [e for e in json.loads(status.stdout)["migrations"][0]["gate"]["evidence"]
                      if e["source"] == "backfill"]
     assert backfill_gate and backfill_gate[0]["verdict"] == "pass"
+
+
+def run_on_terminal(*args: str) -> tuple[int, str]:
+    """Run the CLI with a pseudo-terminal as stdout (as in an operator's shell); all it printed."""
+    import pty
+
+    env = {**os.environ, "COLUMNS": "200", "TERM": "xterm"}
+    env.pop("EC_DATABASE_URL", None)
+    env.pop("NO_COLOR", None)
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "expandcontract.cli.main", *args], cwd=ROOT, env=env,
+                            stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary)
+    os.close(secondary)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    return proc.wait(timeout=60), b"".join(chunks).decode(errors="replace")
+
+
+def test_a_terminal_gets_the_live_bar_not_json(ec_db):
+    make_items(ec_db, 20_000)
+    register(ec_db, "tty", FILL_B)
+    code, shown = run_on_terminal("backfill", "tty", "--dsn", ec_db.dsn, "--batch-size", "700")
+    assert code == 0, shown
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)  # without colours and cursor moves
+    assert '"event"' not in plain  # not the JSON lines of a pipe
+    # The bar's last frame: rows done of the estimated total, %, rows/s, ETA, batch, lag, state.
+    last = plain.split("done: tty#0")[0].split("tty#0 items")[-1]
+    assert re.search(r"100\.0% 20,000 / ~20,000 rows\s+[\d,]+ rows/s\s+ETA 0:00\s+batch 700\s+lag \S+\s+done",
+                     last), last
+    assert "done: tty#0 items: 20,000 rows (20,000 updated)" in plain
+    assert hits(ec_db) == {1: 20_000}
