@@ -205,6 +205,13 @@ def test_dry_run_changes_nothing(ec_db):
     assert "UPDATE" in data["backfills"][0]["batch_sql"]
     assert ec_db.scalar("SELECT count(*) FROM items WHERE b IS NOT NULL") == 0
     assert ec_db.scalar("SELECT to_regclass('expandcontract.backfill_jobs')") is None
+    # As text: the replicas given are listed, their passwords never.
+    text = run_ec("backfill", "dry", "--dsn", ec_db.dsn, "--dry-run",
+                  "--replica", "postgresql://app:s3cr3t-pw@127.0.0.1:1/x")
+    assert text.returncode == 0, text.stderr
+    assert "replica given: postgresql://app:***@127.0.0.1:1/x" in text.stdout
+    assert "s3cr3t-pw" not in text.stdout + text.stderr
+    assert ec_db.scalar("SELECT to_regclass('expandcontract.backfill_jobs')") is None
 
 
 def test_pause_and_resume_from_another_process(ec_db):

@@ -252,6 +252,8 @@ def _dry_run(conn: psycopg.Connection, jobs: list[Any], options: Any, fmt: str) 
             f" keyset over {', '.join(item['key'])} ({item['key_source']})"
         )
         console.print(f"  {item['batch_sql']}", markup=False)
+    for given in data["replicas_given"]:
+        console.print(f"replica given: {given} (heartbeat lag read there)", markup=False)
     for r in replicas:
         console.print(
             f"replica discovered: {r['application_name']} at {r['client_addr']} ({r['state']});"
