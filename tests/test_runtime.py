@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -35,6 +38,56 @@ def test_unreachable_database_logs_a_warning_and_the_app_continues(
         assert all("s3cret" not in r.getMessage() for r in caplog.records)
     finally:
         reg.close()
+
+
+@pytest.fixture
+def blackhole_port() -> Iterator[int]:
+    """A loopback port that never answers: a listening socket that never accepts, with its
+    backlog filled, so further connection attempts hang (their SYNs are dropped)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers: list[socket.socket] = []
+    try:
+        for _ in range(16):
+            client = socket.socket()
+            client.settimeout(0.5)
+            try:
+                client.connect(("127.0.0.1", port))
+            except OSError:  # timed out: the backlog is full
+                client.close()
+                break
+            fillers.append(client)
+        else:
+            pytest.fail("could not fill the backlog of the blackhole socket")
+        yield port
+    finally:
+        for client in fillers:
+            client.close()
+        server.close()
+
+
+def test_register_holds_start_up_at_most_connect_timeout(
+        blackhole_port: int, caplog: pytest.LogCaptureFixture) -> None:
+    dsn = f"host=127.0.0.1 port={blackhole_port} user=nobody dbname=x"
+    with caplog.at_level(logging.WARNING, logger="expandcontract.runtime"):
+        started = time.monotonic()
+        reg = register("orders", "v1", MANIFEST, dsn=dsn, connect_timeout=1)
+        held = time.monotonic() - started
+    try:
+        # Generous bound: without connect_timeout the hold is the 5 s default (longer with
+        # several addresses); the psycopg connect itself cannot give up before 2 s.
+        assert held < 4
+        assert not reg.registered
+        assert any("no answer from the database within 1s" in r.getMessage() for r in caplog.records)
+    finally:
+        reg.close()
+
+
+def test_connect_timeout_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="connect_timeout"):
+        register("orders", "v1", MANIFEST, dsn="host=127.0.0.1 port=1", connect_timeout=0)
 
 
 def test_register_heartbeat_and_close(ec_db: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import math
 import os
 import signal
 import socket
@@ -26,7 +27,9 @@ from .names import application_name
 
 log = logging.getLogger("expandcontract.runtime")
 
-CONNECT_TIMEOUT = 5  # seconds; register() waits at most this long for an unreachable database
+# Seconds register() holds app start-up at most while the database does not answer; the
+# first registration then goes on in the background.
+CONNECT_TIMEOUT = 5.0
 _live: list[Registration] = []
 _live_lock = threading.Lock()
 _sigterm_installed = False
@@ -36,7 +39,8 @@ class Registration:
     """One registered app instance. close() (or leaving a ``with`` block) deregisters it."""
 
     def __init__(self, app: str, version: str, manifest: Manifest | None, conninfo: str | None,
-                 heartbeat_interval: float, tag: str | None = None) -> None:
+                 heartbeat_interval: float, tag: str | None = None,
+                 connect_timeout: float = CONNECT_TIMEOUT) -> None:
         self.app = app
         self.version = version
         # "" when ec:<app>@<version> cannot be an application_name: connections stay untagged.
@@ -45,6 +49,7 @@ class Registration:
         self.manifest = manifest
         self.manifest_hash = manifest.content_hash() if manifest else None
         self.heartbeat_interval = heartbeat_interval
+        self.connect_timeout = connect_timeout
         self.instance_id: int | None = None
         self._conninfo = conninfo
         self._conn: psycopg.Connection | None = None
@@ -53,6 +58,7 @@ class Registration:
         self._failing = False
         self._closed = False
         self._thread: threading.Thread | None = None
+        self._first_beat = threading.Event()
 
     # -- public -----------------------------------------------------------------------
     @property
@@ -70,7 +76,7 @@ class Registration:
         self._closed = True
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=CONNECT_TIMEOUT + 1)
+            self._thread.join(timeout=self.connect_timeout + 1)
         with self._lock:
             if self._conn is not None and self.instance_id is not None:
                 try:
@@ -97,12 +103,19 @@ class Registration:
     def start(self) -> None:
         if self._conninfo is None:
             return
-        self.beat()  # synchronously, so the instance is visible when register() returns
         self._thread = threading.Thread(target=self._run, name=f"ec-heartbeat-{self.app}",
                                         daemon=True)
         self._thread.start()
+        # Wait for the first beat, so the instance is visible when register() returns, but
+        # never longer than connect_timeout: a host that does not answer (or answers slowly,
+        # or resolves to several addresses each tried in turn) must not hold app start-up.
+        if not self._first_beat.wait(self.connect_timeout):
+            log.warning("ec: no answer from the database within %gs; %s goes on starting and "
+                        "registers in the background", self.connect_timeout, self._label)
 
     def _run(self) -> None:
+        self.beat()
+        self._first_beat.set()
         while not self._stop.wait(self.heartbeat_interval):
             self.beat()
 
@@ -137,7 +150,7 @@ class Registration:
             assert self._conninfo is not None
             self._conn = psycopg.connect(self._conninfo, autocommit=True,
                                          application_name=self.application_name or None,
-                                         connect_timeout=CONNECT_TIMEOUT)
+                                         connect_timeout=max(2, math.ceil(self.connect_timeout)))
             # Registry writes must never queue behind a lock for long.
             self._conn.execute("SET statement_timeout = '5s'")
             self._conn.execute("SET lock_timeout = '2s'")
@@ -183,6 +196,7 @@ def register(
     connection: psycopg.Connection | None = None,
     heartbeat_interval: float = 10.0,
     handle_sigterm: bool = True,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> Registration:
     """Register this process as a running instance of ``app`` at ``version``.
 
@@ -192,11 +206,16 @@ def register(
     ``application_name``) or a psycopg ``connection`` (tagged now, when idle). Never raises
     because of the database: problems are logged and retried on every heartbeat.
 
+    ``connect_timeout``: the longest (in seconds) register() holds the caller while the
+    database does not answer; registration then continues on the heartbeat thread.
+
     With ``handle_sigterm`` (and no SIGTERM handler installed yet), SIGTERM first
     deregisters, then terminates the process as it would have anyway.
     """
     if heartbeat_interval <= 0:
         raise ValueError("heartbeat_interval must be positive")
+    if connect_timeout <= 0:
+        raise ValueError("connect_timeout must be positive")
     name = _tag(app, version)
     label = name or f"{app}@{version}"
     try:
@@ -218,7 +237,8 @@ def register(
     if conninfo is None:
         log.warning("ec: no database given to register %s (dsn, engine, connection or "
                     "$EC_DATABASE_URL); the gate will not see this instance", label)
-    reg = Registration(app, version, parsed, conninfo, heartbeat_interval, tag=name)
+    reg = Registration(app, version, parsed, conninfo, heartbeat_interval, tag=name,
+                       connect_timeout=connect_timeout)
     reg.start()
     with _live_lock:
         _live.append(reg)
