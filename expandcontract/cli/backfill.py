@@ -239,8 +239,8 @@ def _dry_run(conn: psycopg.Connection, jobs: list[Any], options: Any, fmt: str) 
         })
     from ..dsn import redact
 
-    data = {"dry_run": True, "backfills": out, "replicas_discovered": replicas,
-            "replicas_given": [redact(r) for r in options.replicas]}
+    given = [redact(r) for r in options.replicas]
+    data = {"dry_run": True, "backfills": out, "replicas_discovered": replicas, "replicas_given": given}
     if fmt == "json":
         print_json(data)
         return
@@ -252,8 +252,8 @@ def _dry_run(conn: psycopg.Connection, jobs: list[Any], options: Any, fmt: str) 
             f" keyset over {', '.join(item['key'])} ({item['key_source']})"
         )
         console.print(f"  {item['batch_sql']}", markup=False)
-    for given in data["replicas_given"]:
-        console.print(f"replica given: {given} (heartbeat lag read there)", markup=False)
+    for url in given:
+        console.print(f"replica given: {url} (heartbeat lag read there)", markup=False)
     for r in replicas:
         console.print(
             f"replica discovered: {r['application_name']} at {r['client_addr']} ({r['state']});"
