@@ -324,3 +324,36 @@ def test_a_terminal_gets_the_live_bar_not_json(ec_db):
                      last), last
     assert "done: tty#0 items: 20,000 rows (20,000 updated)" in plain
     assert hits(ec_db) == {1: 20_000}
+
+
+def test_after_rollback_and_expand_again_the_backfill_starts_over(ec_db, tmp_path):
+    """A new expand round has a new, empty target: the last round's finished and verified
+    backfill neither counts as done (ec status, the contract evidence) nor skips the work."""
+    make_items(ec_db, 3_000)
+    migration = tmp_path / "items_d.yaml"
+    migration.write_text(
+        "name: items_d\noperations:\n  - add_column:\n      table: items\n      column:\n"
+        "        name: d\n        type: integer\n        nullable: true\n      up: a + 1\n"
+    )
+    assert run_ec("expand", str(migration), "--dsn", ec_db.dsn).returncode == 0
+    first = run_ec("backfill", "items_d", "--dsn", ec_db.dsn, "--verify")
+    assert first.returncode == 0, first.stderr
+    assert run_ec("rollback", "items_d", "--dsn", ec_db.dsn).returncode == 0
+    assert run_ec("expand", str(migration), "--dsn", ec_db.dsn).returncode == 0
+    assert ec_db.scalar("SELECT count(d) FROM items") == 0  # round 2: the column is new again
+
+    def shown() -> tuple[dict, dict]:
+        status = json.loads(run_ec("status", "items_d", "--dsn", ec_db.dsn, "--format", "json").stdout)
+        [bf] = status["migrations"][0]["backfill"]
+        [gate] = [e for e in status["migrations"][0]["gate"]["evidence"] if e["source"] == "backfill"]
+        return bf, gate
+
+    bf, gate = shown()
+    assert bf["state"] == "pending" and bf["verified"] is None and gate["verdict"] != "pass"
+    again = run_ec("backfill", "items_d", "--dsn", ec_db.dsn, "--verify", "--format", "json")
+    assert again.returncode == 0, again.stderr
+    [end] = [ln for ln in json_lines(again.stdout) if ln["event"] == "end"]
+    assert end["rows_done"] == 3_000 and end["rows_updated"] == 3_000
+    assert ec_db.scalar("SELECT count(*) FROM items WHERE d IS DISTINCT FROM a + 1") == 0
+    bf, gate = shown()
+    assert bf["state"] == "done" and bf["verified"] is True and gate["verdict"] == "pass"

@@ -8,7 +8,7 @@ import psycopg
 
 from ..planning.steps import Backfill
 from .batching import KeySpec, resolve_key
-from .state import JOBS, RANGES, ensure_state
+from .state import BATCHES, JOBS, RANGES, ensure_state
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class Job:
     migration: str
     index: int
     backfill: Backfill
+    round: int = 1  # the migration's expand round (a new round starts the backfill over)
 
     @property
     def label(self) -> str:
@@ -66,18 +67,26 @@ def estimate_rows(conn: psycopg.Connection, key: KeySpec) -> int:
 
 
 def open_job(conn: psycopg.Connection, job: Job) -> KeySpec:
-    """Create the job's row if this is the first process to run it; return its key."""
+    """Create the job's row if this is the first process to run it in this expand round (a
+    row left by an earlier round is replaced, with its ranges and batch log); return its key."""
     ensure_state(conn)
     key = resolve_key(conn, job.backfill)
-    exists = conn.execute(
-        f"SELECT 1 FROM {JOBS} WHERE migration = %s AND idx = %s", (job.migration, job.index)
-    ).fetchone()
-    if exists is None:
+    with conn.transaction():
+        # Under the row's lock: two processes starting a new round replace it only once.
+        row = conn.execute(
+            f"SELECT coalesce(expand_round, 1) FROM {JOBS} WHERE migration = %s AND idx = %s FOR UPDATE",
+            (job.migration, job.index),
+        ).fetchone()
+        if row is not None and row[0] == job.round:
+            return key
+        if row is not None:
+            conn.execute(f"DELETE FROM {BATCHES} WHERE migration = %s AND idx = %s", (job.migration, job.index))
+            conn.execute(f"DELETE FROM {JOBS} WHERE migration = %s AND idx = %s", (job.migration, job.index))
         conn.execute(
             f"INSERT INTO {JOBS} (migration, idx, table_name, description, key_columns, key_types,"
-            " rows_total_est) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            " rows_total_est, expand_round) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             (job.migration, job.index, job.backfill.table.display, job.backfill.description,
-             list(key.columns), list(key.types), estimate_rows(conn, key)),
+             list(key.columns), list(key.types), estimate_rows(conn, key), job.round),
         )
     return key
 

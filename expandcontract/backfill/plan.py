@@ -27,4 +27,5 @@ def backfills_of(conn: psycopg.Connection, record: Any) -> list[Backfill]:
 
 
 def jobs_of(conn: psycopg.Connection, record: Any) -> list[Job]:
-    return [Job(record.name, i, bf) for i, bf in enumerate(backfills_of(conn, record))]
+    round_ = int(getattr(record, "round", 1) or 1)
+    return [Job(record.name, i, bf, round_) for i, bf in enumerate(backfills_of(conn, record))]

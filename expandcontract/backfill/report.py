@@ -18,7 +18,7 @@ STALE_SECONDS = 10.0
 
 def backfill_report(conn: psycopg.Connection, migration_name: str) -> list[dict[str, Any]]:
     """One dict per backfill of the migration (keys as agreed in the interfaces)."""
-    planned = _planned(conn, migration_name)
+    planned, round_ = _planned(conn, migration_name)
     rows: dict[int, dict[str, Any]] = {}
     if state_exists(conn):
         with conn.cursor(row_factory=dict_row) as cur:
@@ -32,9 +32,10 @@ def backfill_report(conn: psycopg.Connection, migration_name: str) -> list[dict[
                        j.verify_differences, j.updated_at,
                        extract(epoch FROM now() - j.updated_at)::float8 AS age
                 FROM {JOBS} j LEFT JOIN {RANGES} r ON r.migration = j.migration AND r.idx = j.idx
-                WHERE j.migration = %s GROUP BY j.migration, j.idx ORDER BY j.idx
+                WHERE j.migration = %s AND (%s::integer IS NULL OR coalesce(j.expand_round, 1) = %s)
+                GROUP BY j.migration, j.idx ORDER BY j.idx
                 """,
-                (migration_name,),
+                (migration_name, round_, round_),
             ).fetchall()
         for job in found:
             rows[job["idx"]] = _row(job)
@@ -77,15 +78,17 @@ def _pending(index: int, table: str) -> dict[str, Any]:
     }
 
 
-def _planned(conn: psycopg.Connection, migration_name: str) -> dict[int, str]:
-    """Backfills the migration's stored plan has (to list those not started yet)."""
+def _planned(conn: psycopg.Connection, migration_name: str) -> tuple[dict[int, str], int | None]:
+    """Backfills the migration's stored plan has (to list those not started yet), and its
+    expand round (jobs of earlier rounds do not count; None: unknown, every job counts)."""
     try:
         from ..execution.store import get_migration
     except ModuleNotFoundError:
-        return {}
+        return {}, None
     record = get_migration(conn, migration_name)
     if record is None:
-        return {}
+        return {}, None
     from .plan import backfills_of
 
-    return {i: bf.table.display for i, bf in enumerate(backfills_of(conn, record))}
+    round_ = int(getattr(record, "round", 1) or 1)
+    return {i: bf.table.display for i, bf in enumerate(backfills_of(conn, record))}, round_

@@ -89,7 +89,11 @@ CREATE TABLE {S}.backfill_pause (
 );
 """
 
-_SCRIPTS = [_V1]
+# The expand round a job belongs to: after rollback and a new expand the target is new again,
+# so the last round's job (done, verified) must not count. NULL: a job from before this column.
+_V2 = f"ALTER TABLE {S}.backfill_jobs ADD COLUMN expand_round integer"
+
+_SCRIPTS = [_V1, _V2]
 
 JOBS = f"{S}.backfill_jobs"
 RANGES = f"{S}.backfill_ranges"
