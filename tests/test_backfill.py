@@ -93,6 +93,8 @@ def test_backfill_updates_every_row_once_and_verifies(ec_db):
     again = run_ec("backfill", "m1", "--dsn", ec_db.dsn, "--format", "json")
     assert again.returncode == 0, again.stderr
     assert hits(ec_db) == {1: 20_000}
+    [end] = [ln for ln in json_lines(again.stdout) if ln["event"] == "end"]  # says so, too
+    assert end["state"] == "done" and end["rows_done"] == 20_000
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):

@@ -92,6 +92,7 @@ def run_backfill(
                           rows_done=st.rows_scanned, rows_updated=st.rows_updated)
         if st.status == "done":
             tracker.done = True
+            view.stop(tracker.snapshot())  # the end line / final bar: done already
             return tracker.snapshot()
         if options.replicas:
             write_heartbeat(conn)  # a fresh one before the first lag check
