@@ -10,8 +10,14 @@ from .errors import ExecutionError
 
 def connect(dsn: str, *, autocommit: bool = True, application_name: str = "ec") -> psycopg.Connection:
     try:
-        return psycopg.connect(
+        conn = psycopg.connect(
             dsn, autocommit=autocommit, application_name=application_name, connect_timeout=10
         )
     except psycopg.OperationalError as exc:
         raise ExecutionError(f"cannot connect to the database: {redact(' '.join(str(exc).split()))}") from None
+    # psycopg reads dates and timestamps only in ISO style; a PGDATESTYLE or a role/database
+    # default of e.g. 'SQL, DMY' would otherwise break every timestamp ec reads back.
+    conn.execute("SET DateStyle = ISO")
+    if not autocommit:
+        conn.commit()
+    return conn

@@ -151,9 +151,17 @@ class AddColumn(TableOperation):
                 table=self.ref,
                 set=((self.col, expr),),
                 description=f"fill {shown(self.col)} of existing rows",
-                predicate=f"{ident(self.col)} IS NULL",
+                predicate=self._todo(expr),
             )
         ]
+
+    def _todo(self, expr: str) -> str:
+        """Rows the backfill still has to fill. A nullable column whose ``up`` is NULL for a row
+        is already right when NULL: without the second condition ``--verify`` would count such
+        rows as differences forever and contract would stay blocked."""
+        if self.column.nullable:
+            return f"{ident(self.col)} IS NULL AND ({expr}) IS NOT NULL"
+        return f"{ident(self.col)} IS NULL"
 
     def contract(self, ctx: PlanContext) -> list[Step]:
         if self._new_table(ctx):
