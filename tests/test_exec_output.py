@@ -152,11 +152,16 @@ def test_status_on_a_terminal_folds_instead_of_cutting() -> None:
         "backfill": [], "gate": None,
     }
     out = io.StringIO()
-    _render(Console(file=out, force_terminal=True, width=80, color_system=None), [item])
+    _render(Console(file=out, force_terminal=True, width=130, color_system=None), [item])
     text = out.getvalue()
     assert "…" not in text
     first_column = [line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│")]
     assert "".join(first_column) == LONG  # folded over several lines, every character kept
+    # A narrow terminal gets the aligned blocks instead of a squeezed table: nothing cut or split.
+    narrow = io.StringIO()
+    _render(Console(file=narrow, force_terminal=True, width=80, color_system=None), [item])
+    assert "│" not in narrow.getvalue()
+    assert any(LONG in line for line in narrow.getvalue().splitlines())
 
 
 def test_backfill_line_shows_rate_eta_and_throttle_reason() -> None:

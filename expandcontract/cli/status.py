@@ -101,11 +101,15 @@ def _steps_text(steps: dict[str, Any]) -> str:
     return f"{steps['phase']} {steps['done']}/{steps['total']} done"
 
 
+_TABLE_MIN_WIDTH = 130
+
+
 def _render(console: Console, items: list[dict[str, Any]]) -> None:
     if not items:
         console.print("no migrations in this database yet")
         return
-    if console.is_terminal:
+    # The table needs room for full timestamps; a narrow terminal gets the aligned blocks.
+    if console.is_terminal and console.width >= _TABLE_MIN_WIDTH:
         _render_table(console, items)
     else:
         _render_plain(console, items)
