@@ -42,7 +42,13 @@ def _from_directory(directory: Path) -> list[InputItem]:
     return items
 
 
+_MIGRATION_FILES = (".yaml", ".yml", ".json")
+
+
 def _from_file(path: Path) -> InputItem:
+    if path.suffix in _MIGRATION_FILES:  # ec's own format: ec plans it safely, nothing to lint
+        raise InputError("an ec migration file, not SQL: ec lint checks .sql files and Alembic "
+                         "revisions; `ec plan` shows how ec runs this one", where=str(path))
     if path.suffix == ".py":
         return InputItem("alembic", path, str(path))
     return _sql_item(path)
