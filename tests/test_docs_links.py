@@ -1,4 +1,5 @@
-"""Every relative link in README.md and docs/ points at a file (and heading) that exists."""
+"""Every relative link in README.md, migrations_examples/README.md and docs/ resolves
+(file and #heading)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def _anchors(page: Path) -> set[str]:
 
 
 def _pages() -> list[Path]:
-    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    return [ROOT / "README.md", ROOT / "migrations_examples" / "README.md",
+            *sorted((ROOT / "docs").rglob("*.md"))]
 
 
 def test_every_relative_link_resolves() -> None:
