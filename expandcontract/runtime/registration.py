@@ -25,6 +25,9 @@ from ..gate import schema as gate_schema
 from ..gate.manifest import Manifest, ManifestError, coerce
 from .names import application_name
 
+# Read by the sync triggers of renames and type changes (operations/_sync.py).
+SIDE_SETTING = "expandcontract.side"
+
 log = logging.getLogger("expandcontract.runtime")
 
 # Seconds register() holds app start-up at most while the database does not answer; the
@@ -40,7 +43,7 @@ class Registration:
 
     def __init__(self, app: str, version: str, manifest: Manifest | None, conninfo: str | None,
                  heartbeat_interval: float, tag: str | None = None,
-                 connect_timeout: float = CONNECT_TIMEOUT) -> None:
+                 connect_timeout: float = CONNECT_TIMEOUT, side: str | None = None) -> None:
         self.app = app
         self.version = version
         # "" when ec:<app>@<version> cannot be an application_name: connections stay untagged.
@@ -50,6 +53,7 @@ class Registration:
         self.manifest_hash = manifest.content_hash() if manifest else None
         self.heartbeat_interval = heartbeat_interval
         self.connect_timeout = connect_timeout
+        self.side = side
         self.instance_id: int | None = None
         self._conninfo = conninfo
         self._conn: psycopg.Connection | None = None
@@ -66,8 +70,12 @@ class Registration:
         return self.instance_id is not None
 
     def connect_kwargs(self) -> dict[str, str]:
-        """Keyword arguments for psycopg.connect() that tag the connection with this version."""
-        return {"application_name": self.application_name} if self.application_name else {}
+        """Keyword arguments for psycopg.connect() that tag the connection with this version
+        (and set its sync-trigger side, when register() was given one)."""
+        kwargs = {"application_name": self.application_name} if self.application_name else {}
+        if self.side:
+            kwargs["options"] = _side_option(self.side)
+        return kwargs
 
     def close(self) -> None:
         """Stop heartbeating and remove this instance from the registry (idempotent)."""
@@ -197,6 +205,7 @@ def register(
     heartbeat_interval: float = 10.0,
     handle_sigterm: bool = True,
     connect_timeout: float = CONNECT_TIMEOUT,
+    side: str | None = None,
 ) -> Registration:
     """Register this process as a running instance of ``app`` at ``version``.
 
@@ -211,7 +220,13 @@ def register(
 
     With ``handle_sigterm`` (and no SIGTERM handler installed yet), SIGTERM first
     deregisters, then terminates the process as it would have anyway.
+
+    ``side`` ("old" or "new"): which shape of the migration in flight this version writes. The
+    app's connections then carry the session setting ``expandcontract.side``, which makes the
+    sync triggers of renames and type changes exact instead of inferring the writer's side.
     """
+    if side not in (None, "old", "new"):
+        raise ValueError("side must be 'old', 'new' or None")
     if heartbeat_interval <= 0:
         raise ValueError("heartbeat_interval must be positive")
     if connect_timeout <= 0:
@@ -227,9 +242,9 @@ def register(
     conninfo = None
     try:
         if engine is not None:
-            conninfo = _engine_conninfo(engine, name)
+            conninfo = _engine_conninfo(engine, name, side)
         elif connection is not None:
-            conninfo = _connection_conninfo(connection, name)
+            conninfo = _connection_conninfo(connection, name, side)
         else:
             conninfo = dsn or os.environ.get("EC_DATABASE_URL")
     except Exception as exc:  # a driver we do not know: register nothing, never fail the app
@@ -238,7 +253,7 @@ def register(
         log.warning("ec: no database given to register %s (dsn, engine, connection or "
                     "$EC_DATABASE_URL); the gate will not see this instance", label)
     reg = Registration(app, version, parsed, conninfo, heartbeat_interval, tag=name,
-                       connect_timeout=connect_timeout)
+                       connect_timeout=connect_timeout, side=side)
     reg.start()
     with _live_lock:
         _live.append(reg)
@@ -248,28 +263,39 @@ def register(
     return reg
 
 
-def _engine_conninfo(engine: Any, name: str) -> str:
+def _side_option(side: str | None) -> str:
+    """The libpq ``options`` that set the sync triggers' side at connection start."""
+    return f"-c {SIDE_SETTING}={side}" if side else ""
+
+
+def _engine_conninfo(engine: Any, name: str, side: str | None = None) -> str:
     """Tag every new connection of a SQLAlchemy engine; the registry uses its own psycopg one."""
     from sqlalchemy import event
 
     def _tag_connection(dialect: Any, conn_rec: Any, cargs: Any, cparams: dict[str, Any]) -> None:
-        cparams["application_name"] = name
+        if name:
+            cparams["application_name"] = name
+        if side:
+            cparams["options"] = " ".join(filter(None, (cparams.get("options"), _side_option(side))))
 
-    if name:
+    if name or side:
         event.listen(engine, "do_connect", _tag_connection)
     url = engine.url.set(drivername="postgresql")
     return str(url.render_as_string(hide_password=False))
 
 
-def _connection_conninfo(conn: psycopg.Connection, name: str) -> str:
+def _connection_conninfo(conn: psycopg.Connection, name: str, side: str | None = None) -> str:
     from psycopg import pq
     from psycopg.conninfo import make_conninfo
 
     try:
-        if not name:
+        if not name and not side:
             pass  # untaggable: leave the app's application_name alone
         elif conn.info.transaction_status == pq.TransactionStatus.IDLE:
-            conn.execute("SELECT set_config('application_name', %s, false)", (name,))
+            if name:
+                conn.execute("SELECT set_config('application_name', %s, false)", (name,))
+            if side:
+                conn.execute("SELECT set_config(%s, %s, false)", (SIDE_SETTING, side))
             if not conn.autocommit:
                 conn.commit()
         else:
