@@ -16,10 +16,13 @@ SHOW = "SELECT current_setting('expandcontract.side', true), current_setting('ap
 
 
 def test_dsn_registration_gives_connect_kwargs_with_the_side(ec_db: Any) -> None:
-    with register("users", "v2", MANIFEST, dsn=ec_db.dsn, heartbeat_interval=5,
-                  handle_sigterm=False, side="new") as reg:
+    reg = register("users", "v2", MANIFEST, dsn=ec_db.dsn, heartbeat_interval=5,
+                   handle_sigterm=False, side="new")
+    try:
         with psycopg.connect(ec_db.dsn, **reg.connect_kwargs()) as conn:
             assert conn.execute(SHOW).fetchone() == ("new", "ec:users@v2")
+    finally:
+        reg.close()
 
 
 def test_engine_connections_carry_the_side_and_keep_their_own_options(ec_db: Any) -> None:
@@ -29,10 +32,9 @@ def test_engine_connections_carry_the_side_and_keep_their_own_options(ec_db: Any
     engine = sqlalchemy.create_engine(url)
     try:
         with register("users", "v1", MANIFEST, engine=engine, heartbeat_interval=5,
-                      handle_sigterm=False, side="old"):
-            with engine.connect() as conn:
-                row = conn.execute(sqlalchemy.text(SHOW)).one()
-                path = conn.execute(sqlalchemy.text("SHOW search_path")).scalar()
+                      handle_sigterm=False, side="old"), engine.connect() as conn:
+            row = conn.execute(sqlalchemy.text(SHOW)).one()
+            path = conn.execute(sqlalchemy.text("SHOW search_path")).scalar()
         assert tuple(row) == ("old", "ec:users@v1")
         assert path == "public"
     finally:
@@ -41,9 +43,12 @@ def test_engine_connections_carry_the_side_and_keep_their_own_options(ec_db: Any
 
 def test_psycopg_connection_is_set_now(ec_db: Any) -> None:
     with psycopg.connect(ec_db.dsn, autocommit=True) as conn:
-        with register("users", "v2", MANIFEST, connection=conn, heartbeat_interval=5,
-                      handle_sigterm=False, side="new"):
+        reg = register("users", "v2", MANIFEST, connection=conn, heartbeat_interval=5,
+                       handle_sigterm=False, side="new")
+        try:
             assert conn.execute(SHOW).fetchone() == ("new", "ec:users@v2")
+        finally:
+            reg.close()
 
 
 def test_no_side_leaves_the_setting_unset(ec_db: Any) -> None:
