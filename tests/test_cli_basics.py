@@ -76,3 +76,14 @@ def test_command_map_names_the_module_of_every_command():
         for command in getattr(mod, "COMMANDS", []):
             defined[command.name] = module.name
     assert defined == _COMMAND_MODULES
+
+
+def test_every_command_is_in_the_cli_reference():
+    """docs/cli.md lists every command ec has (a command without its docs is not done)."""
+    from conftest import ROOT
+
+    from expandcontract.cli.main import _COMMAND_MODULES
+
+    reference = (ROOT / "docs" / "cli.md").read_text()
+    missing = [name for name in _COMMAND_MODULES if f"`ec {name}" not in reference]
+    assert missing == []
